@@ -1,0 +1,43 @@
+# liqlab: two commands, `make demo` and `make test`. Each creates .venv when it is missing
+# or when pyproject.toml changed, installs the project into it, then runs.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.liqlab-installed
+SHARED ?= ../shared/data
+OUT ?= out
+
+.PHONY: demo test lab sample bench clean-venv
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "liqlab needs Python 3.11; run: make PYTHON=/path/to/python3.11 ...")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+# The main job on the embedded real data: writes a standalone HTML page and a PNG.
+demo: $(STAMP)
+	$(BIN)/liqlab render --out $(OUT)
+
+# The test suite (warnings are errors; see pyproject.toml).
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# JupyterLab on 127.0.0.1 with a random token (printed in the URL it logs).
+lab: $(STAMP)
+	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 \
+	  --IdentityProvider.token=$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))') \
+	  --notebook-dir=notebooks
+
+# Rebuild the embedded sample (liqlab/samples/*.parquet) from the shared real data.
+sample: $(STAMP)
+	$(BIN)/python scripts/build_sample.py --source $(SHARED)
+
+# Benchmarks: print figures with the machine and the data size.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean-venv:
+	rm -rf $(VENV)
