@@ -99,7 +99,8 @@ def validate(df: pd.DataFrame, kind: str, name: str = "frame") -> pd.DataFrame:
     if idx.tz is None:
         raise ValueError(f"{what}: timestamps are naive (no time zone); liqlab works in UTC. "
                          "If they are UTC already, fix with df.index = df.index.tz_localize('UTC')")
-    if str(idx.tz) not in ("UTC", "utc", "UTC+00:00"):
+    if str(idx.tz) not in ("UTC", "utc", "UTC+00:00", "Etc/UTC", "Etc/Universal", "Universal",
+                           "Etc/Zulu", "Zulu", "tzutc()"):
         raise ValueError(f"{what}: timestamps are in {idx.tz}, not UTC; "
                          "fix with df.index = df.index.tz_convert('UTC')")
     if idx.name != "time":
@@ -108,6 +109,10 @@ def validate(df: pd.DataFrame, kind: str, name: str = "frame") -> pd.DataFrame:
     if idx.hasnans:
         raise ValueError(f"{what}: {_rows(idx, np.asarray(idx.isna()))} have no timestamp (NaT); "
                          "drop them with df[df.index.notna()]")
+    dupcols = sorted(set(df.columns[df.columns.duplicated()]))
+    if dupcols:
+        raise ValueError(f"{what}: duplicate column(s) {dupcols}; keep one of each, e.g. "
+                         "df = df.loc[:, ~df.columns.duplicated()]")
     req, opt = COLUMNS[kind]
     missing = [c for c in req if c not in df.columns]
     if missing:
