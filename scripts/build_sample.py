@@ -126,11 +126,12 @@ def hl_evidence(liq: pd.DataFrame, c5: pd.DataFrame) -> dict:
             "side_map": {"S": "short"}}
 
 
-def build(source: Path, out: Path, only: list[str] | None = None) -> dict:
-    specs = [SAMPLES[n] for n in only] if only else list(SAMPLES.values())
+def build(source: Path, out: Path, only: list[str] | None = None, max_loss: float = 0.01) -> dict:
+    """Verify, convert and write the samples (all, or ``only`` those); return the manifest."""
     unknown = [n for n in (only or []) if n not in SAMPLES]
     if unknown:
         raise ValueError(f"unknown sample(s) {unknown}; known: {', '.join(SAMPLES)}")
+    specs = [SAMPLES[n] for n in only] if only else list(SAMPLES.values())
     sources = verify_sources(source, {s.source for s in specs})
     print(f"verified {len(sources)} source file(s) against {source / 'SHA256SUMS'}")
     out.mkdir(parents=True, exist_ok=True)
@@ -141,7 +142,7 @@ def build(source: Path, out: Path, only: list[str] | None = None) -> dict:
     for s in specs:
         if s.source not in raw_cache:
             raw_cache[s.source] = pd.read_csv(source / s.source)
-        df, rep = convert(raw_cache[s.source], s)
+        df, rep = convert(raw_cache[s.source], s, max_loss)
         frames[s.name] = df
         data = to_parquet_bytes(df)
         write_atomic(out / s.file, data)
@@ -192,9 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path,
                     default=Path(__file__).resolve().parent.parent / "liqlab" / "samples")
     ap.add_argument("--only", nargs="+", help="build only these samples")
+    ap.add_argument("--max-loss", type=float, default=0.01,
+                    help="largest share of a slice's rows cleaning may drop (default 0.01)")
     args = ap.parse_args(argv)
     try:
-        build(args.source, args.out, args.only)
+        build(args.source, args.out, args.only, args.max_loss)
     except ValueError as exc:
         print(f"build_sample: error: {exc}", file=sys.stderr)
         return 2

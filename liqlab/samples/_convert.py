@@ -20,6 +20,8 @@ __all__ = ["READERS", "convert", "parse_time", "OKX_CONTRACT_BTC"]
 #: one OKX BTC-USDT-SWAP contract, in BTC
 OKX_CONTRACT_BTC = 0.01
 _CANDLE_COLS = ("open", "high", "low", "close", "volume")
+#: what every reader returns: the frame and the clean report
+_Out = tuple[pd.DataFrame, schema.CleanReport]
 
 
 def parse_time(col: pd.Series, what: str) -> pd.DatetimeIndex:
@@ -62,8 +64,7 @@ def _frame(index: pd.DatetimeIndex, cols: dict[str, np.ndarray | pd.Series]) -> 
     return pd.DataFrame(data, index=index)
 
 
-def _slice_clean(df: pd.DataFrame, s: Sample, max_loss: float = 0.01
-                 ) -> tuple[pd.DataFrame, schema.CleanReport]:
+def _slice_clean(df: pd.DataFrame, s: Sample, max_loss: float = 0.01) -> _Out:
     """Clean (sort, de-duplicate) first, then cut start <= time < end."""
     df.attrs = {"exchange": s.exchange, "symbol": s.symbol, "timeframe": s.timeframe}
     out, rep = schema.clean(df, s.kind, max_loss=max_loss, name=s.name)
@@ -78,21 +79,22 @@ def _slice_clean(df: pd.DataFrame, s: Sample, max_loss: float = 0.01
     return out, rep
 
 
-def candles_csv(raw: pd.DataFrame, s: Sample) -> tuple[pd.DataFrame, schema.CleanReport]:
+def candles_csv(raw: pd.DataFrame, s: Sample, max_loss: float = 0.01) -> _Out:
     """``date,open,high,low,close,volume`` (volume in BTC) -> candles."""
     _need(raw, ("date",) + _CANDLE_COLS, s.name)
     df = _frame(parse_time(raw["date"], s.name), {c: raw[c] for c in _CANDLE_COLS})
-    return _slice_clean(df, s)
+    return _slice_clean(df, s, max_loss)
 
 
-def mark_csv(raw: pd.DataFrame, s: Sample) -> tuple[pd.DataFrame, schema.CleanReport]:
+def mark_csv(raw: pd.DataFrame, s: Sample, max_loss: float = 0.01) -> _Out:
     """``date,open,high,low,close`` (mark price) -> mark."""
     cols = ("open", "high", "low", "close")
     _need(raw, ("date",) + cols, s.name)
-    return _slice_clean(_frame(parse_time(raw["date"], s.name), {c: raw[c] for c in cols}), s)
+    df = _frame(parse_time(raw["date"], s.name), {c: raw[c] for c in cols})
+    return _slice_clean(df, s, max_loss)
 
 
-def candles_multivenue(raw: pd.DataFrame, s: Sample) -> tuple[pd.DataFrame, schema.CleanReport]:
+def candles_multivenue(raw: pd.DataFrame, s: Sample, max_loss: float = 0.01) -> _Out:
     """``timestamp,venue,o,h,l,c,v`` -> candles of one venue; volume times
     ``extra_attrs['volume_factor']`` (OKX: contracts of 0.01 BTC -> BTC)."""
     _need(raw, ("timestamp", "venue", "o", "h", "l", "c", "v"), s.name)
@@ -101,7 +103,7 @@ def candles_multivenue(raw: pd.DataFrame, s: Sample) -> tuple[pd.DataFrame, sche
     df = _frame(parse_time(r["timestamp"], s.name),
                 {"open": r["o"], "high": r["h"], "low": r["l"], "close": r["c"],
                  "volume": r["v"].to_numpy(dtype=float) * f})
-    return _slice_clean(df, s)
+    return _slice_clean(df, s, max_loss)
 
 
 def _funding_times(t: pd.DatetimeIndex, what: str) -> pd.DatetimeIndex:
@@ -114,40 +116,41 @@ def _funding_times(t: pd.DatetimeIndex, what: str) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(r, name="time")
 
 
-def funding_csv(raw: pd.DataFrame, s: Sample) -> tuple[pd.DataFrame, schema.CleanReport]:
+def funding_csv(raw: pd.DataFrame, s: Sample, max_loss: float = 0.01) -> _Out:
     """``date,funding_rate`` -> funding (rate per period)."""
     _need(raw, ("date", "funding_rate"), s.name)
     t = _funding_times(parse_time(raw["date"], s.name), s.name)
-    return _slice_clean(_frame(t, {"rate": raw["funding_rate"]}), s)
+    return _slice_clean(_frame(t, {"rate": raw["funding_rate"]}), s, max_loss)
 
 
-def funding_multivenue(raw: pd.DataFrame, s: Sample) -> tuple[pd.DataFrame, schema.CleanReport]:
+def funding_multivenue(raw: pd.DataFrame, s: Sample, max_loss: float = 0.01) -> _Out:
     """``timestamp,venue,funding_rate`` -> funding of one venue."""
     _need(raw, ("timestamp", "venue", "funding_rate"), s.name)
     r = _venue(raw, s)
     t = _funding_times(parse_time(r["timestamp"], s.name), s.name)
-    return _slice_clean(_frame(t, {"rate": r["funding_rate"]}), s)
+    return _slice_clean(_frame(t, {"rate": r["funding_rate"]}), s, max_loss)
 
 
-def oi_multivenue(raw: pd.DataFrame, s: Sample) -> tuple[pd.DataFrame, schema.CleanReport]:
+def oi_multivenue(raw: pd.DataFrame, s: Sample, max_loss: float = 0.01) -> _Out:
     """``timestamp,venue,oi_usd`` -> oi of one venue."""
     _need(raw, ("timestamp", "venue", "oi_usd"), s.name)
     r = _venue(raw, s)
-    return _slice_clean(_frame(parse_time(r["timestamp"], s.name), {"oi_usd": r["oi_usd"]}), s)
+    df = _frame(parse_time(r["timestamp"], s.name), {"oi_usd": r["oi_usd"]})
+    return _slice_clean(df, s, max_loss)
 
 
 def _liquidations(t: pd.DatetimeIndex, s: Sample, side: np.ndarray, price: np.ndarray,
-                  qty: np.ndarray) -> tuple[pd.DataFrame, schema.CleanReport]:
+                  qty: np.ndarray, max_loss: float) -> _Out:
     n = len(t)
     df = pd.DataFrame({"exchange": np.full(n, s.exchange, dtype=object),
                        "symbol": np.full(n, s.symbol, dtype=object),
                        "side": side.astype(object),
                        "price": price, "qty": qty, "usd": qty * price}, index=t)
     # identical rows (same time, side, price, size) are the same fill recorded twice
-    return _slice_clean(df, s)
+    return _slice_clean(df, s, max_loss)
 
 
-def liquidations_okx(raw: pd.DataFrame, s: Sample) -> tuple[pd.DataFrame, schema.CleanReport]:
+def liquidations_okx(raw: pd.DataFrame, s: Sample, max_loss: float = 0.01) -> _Out:
     """OKX rows of ``timestamp,venue,side,size_usd,price``: side is the liquidation ORDER's side
     (``sell`` closes a long -> 'long'); ``size_usd`` is contracts x price, so
     qty = size_usd / price * 0.01 BTC."""
@@ -162,11 +165,10 @@ def liquidations_okx(raw: pd.DataFrame, s: Sample) -> tuple[pd.DataFrame, schema
     contracts = r["size_usd"].to_numpy(dtype=float) / price
     qty = np.round(contracts, 2) * OKX_CONTRACT_BTC
     side = r["side"].map(sides).to_numpy()
-    return _liquidations(parse_time(r["timestamp"], s.name), s, side, price, qty)
+    return _liquidations(parse_time(r["timestamp"], s.name), s, side, price, qty, max_loss)
 
 
-def liquidations_hyperliquid(raw: pd.DataFrame, s: Sample
-                             ) -> tuple[pd.DataFrame, schema.CleanReport]:
+def liquidations_hyperliquid(raw: pd.DataFrame, s: Sample, max_loss: float = 0.01) -> _Out:
     """Hyperliquid rows: side ``S`` = liquidated SHORT (see the sample's evidence);
     qty = size_usd / price (BTC)."""
     _need(raw, ("timestamp", "venue", "side", "size_usd", "price"), s.name)
@@ -179,28 +181,29 @@ def liquidations_hyperliquid(raw: pd.DataFrame, s: Sample
     price = r["price"].to_numpy(dtype=float)
     qty = r["size_usd"].to_numpy(dtype=float) / price
     side = np.full(len(r), "short", dtype=object)
-    return _liquidations(parse_time(r["timestamp"], s.name), s, side, price, qty)
+    return _liquidations(parse_time(r["timestamp"], s.name), s, side, price, qty, max_loss)
 
 
-def liq_totals_daily(raw: pd.DataFrame, s: Sample) -> tuple[pd.DataFrame, schema.CleanReport]:
+def liq_totals_daily(raw: pd.DataFrame, s: Sample, max_loss: float = 0.01) -> _Out:
     """``timestamp,total_usd,long_usd,short_usd,liq_count`` -> liq_totals (total_usd dropped)."""
     _need(raw, ("timestamp", "long_usd", "short_usd", "liq_count"), s.name)
     df = _frame(parse_time(raw["timestamp"], s.name),
                 {"long_usd": raw["long_usd"], "short_usd": raw["short_usd"],
                  "count": raw["liq_count"]})
-    return _slice_clean(df, s)
+    return _slice_clean(df, s, max_loss)
 
 
-READERS: dict[str, Callable[[pd.DataFrame, Sample], tuple[pd.DataFrame, schema.CleanReport]]] = {
+READERS: dict[str, Callable[..., _Out]] = {
     f.__name__: f for f in (candles_csv, mark_csv, candles_multivenue, funding_csv,
                             funding_multivenue, oi_multivenue, liquidations_okx,
                             liquidations_hyperliquid, liq_totals_daily)}
 
 
-def convert(raw: pd.DataFrame, s: Sample) -> tuple[pd.DataFrame, schema.CleanReport]:
-    """The canonical, validated frame of sample ``s`` from its source table ``raw``."""
+def convert(raw: pd.DataFrame, s: Sample, max_loss: float = 0.01) -> _Out:
+    """The canonical, validated frame of sample ``s`` from its source table ``raw``; cleaning
+    may drop at most ``max_loss`` (a share) of the rows (see :func:`liqlab.schema.clean`)."""
     if s.reader not in READERS:
         raise ValueError(f"{s.name}: unknown reader {s.reader!r}; expected one of {sorted(READERS)}")
-    df, rep = READERS[s.reader](raw, s)
+    df, rep = READERS[s.reader](raw, s, max_loss=max_loss)
     schema.validate(df, s.kind, s.name)
     return df, rep
