@@ -26,7 +26,7 @@ import pandas as pd
 
 from liqlab.samples._convert import OKX_CONTRACT_BTC, convert
 from liqlab.samples._parquet import to_parquet_bytes
-from liqlab.samples._registry import SAMPLES, Sample
+from liqlab.samples._registry import SAMPLES
 
 MAX_TOTAL_MB = 6.0
 
