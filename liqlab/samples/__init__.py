@@ -91,7 +91,9 @@ def _doc(s: Sample) -> str:
             f"        Schema:\n{schema_lines}\n"
             f"        Source: ``{s.source}`` ({s.exchange} {s.symbol}, {s.timeframe}; slice: "
             f"{s.slice_rule}); attrs: kind, exchange, symbol, timeframe, source, slice, "
-            f"terms{extra}.\n")
+            f"terms{extra}.\n"
+            f"        Terms: facts from {s.exchange}; {s.exchange}'s terms of use apply (see Terms "
+            "above).\n")
 
 
 load_sample.__doc__ = (

@@ -123,7 +123,9 @@ OKX_LIQ_NOTE = (
     "-> 'long', `buy` closes a short -> 'short'. Check: the hours dominated by `sell` "
     "(2026-03-04 22:00, 03-05 05:00 and 07:00) are the hours where the price fell (-0.81 %, "
     "-0.56 %, -0.69 % on okx_btc_1h), and the `buy`-dominated hours 04:00, 09:00 and 10:00 rose "
-    "(+0.45 %, +0.36 %, +1.21 %).")
+    "(+0.45 %, +0.36 %, +1.21 %). Every hour where one side outweighs the other 3:1 moved that "
+    "way; the two hours with only a 2:1 majority (01:00 buy, -0.31 %; 06:00 sell, +0.20 %) went "
+    "against it, as swings inside an hour can.")
 
 HL_LIQ_NOTE = (
     "Hyperliquid side: the source marks every row `S`. Read here as SHORT positions liquidated. "
