@@ -1,0 +1,155 @@
+"""A plain-Python reference implementation of the estimator's kernel (loops, lists, no numba).
+
+It consumes the same prepared arrays as :func:`liqlab.engine.run_kernel` but keeps the state
+in true USD (no scale factor, no moving frontier): proportional closing and decay multiply
+every bin, sweeps compare every bin centre with the candle's low/high, and oldest-first
+closing keeps an explicit list of deposits. Slow on purpose; the tests compare the two.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+
+import numpy as np
+
+from liqlab.estimate import Prepared
+
+
+def _position(centres: list[float], logc: list[float], price: float, relative: bool):
+    """Lower neighbour index and interpolation weight of ``price`` between bin centres."""
+    j = bisect.bisect_right(centres, price) - 1
+    if j < 0 or j >= len(centres) - 1:
+        raise ValueError(f"level {price} outside the grid centres")
+    if relative:
+        w = (math.log(price) - logc[j]) / (logc[j + 1] - logc[j])
+    else:
+        w = (price - centres[j]) / (centres[j + 1] - centres[j])
+    return j, w
+
+
+def run_reference(prep: Prepared, want_tiers: bool = True):
+    """Same outputs as ``run_kernel(*prep.kernel_args(want_tiers))`` except ``clipped``."""
+    centres = [float(x) for x in prep.grid.centres]
+    logc = [math.log(x) for x in centres]
+    nb = len(centres)
+    n = len(prep.o)
+    T = prep.fac.shape[1]
+    ncols = len(prep.col_times)
+    policy = prep.policy
+    grid = [[[0.0] * nb for _ in range(T)] for _ in range(2)]
+    records: list[list[list]] = [[], []]           # per side: [candle, tier, bin, usd]
+    swept = [[0.0, 0.0] for _ in range(n)]
+    heat = [[[0.0] * nb for _ in range(ncols)] for _ in range(2)]
+    heat_t = [[[[0.0] * nb for _ in range(ncols)] for _ in range(T)] for _ in range(2)]
+    opened = [0.0, 0.0]
+    closed = [0.0, 0.0]
+    decayed = [0.0, 0.0]
+    for i in range(n):
+        lo, hi = float(prep.swl[i]), float(prep.swh[i])
+        # 1. sweep
+        for t in range(T):
+            for b in range(nb):
+                if centres[b] >= lo and grid[0][t][b] != 0.0:
+                    swept[i][0] += grid[0][t][b]
+                    grid[0][t][b] = 0.0
+                    for r in records[0]:
+                        if r[1] == t and r[2] == b:
+                            r[3] = 0.0
+                if centres[b] <= hi and grid[1][t][b] != 0.0:
+                    swept[i][1] += grid[1][t][b]
+                    grid[1][t][b] = 0.0
+                    for r in records[1]:
+                        if r[1] == t and r[2] == b:
+                            r[3] = 0.0
+        # 2. close
+        f = float(prep.close_frac[i])
+        if f > 0:
+            for s in range(2):
+                total = sum(sum(row) for row in grid[s])
+                want = f * total
+                if policy == 0:
+                    for t in range(T):
+                        grid[s][t] = [v * (1 - f) for v in grid[s][t]]
+                    closed[s] += want
+                elif policy == 2:   # nearest to price: highest long levels, lowest short levels
+                    order = range(nb - 1, -1, -1) if s == 0 else range(nb)
+                    rem = want
+                    for b in order:
+                        if rem <= 0:
+                            break
+                        m = sum(grid[s][t][b] for t in range(T))
+                        if m == 0:
+                            continue
+                        if m <= rem:
+                            for t in range(T):
+                                grid[s][t][b] = 0.0
+                            rem -= m
+                        else:
+                            r = rem / m
+                            for t in range(T):
+                                grid[s][t][b] *= 1 - r
+                            rem = 0.0
+                    closed[s] += want - rem
+                else:               # oldest first
+                    rem = want
+                    for r in records[s]:
+                        if rem <= 0:
+                            break
+                        t, b = r[1], r[2]
+                        x = min(r[3], grid[s][t][b], rem)
+                        if x <= 0:
+                            continue
+                        grid[s][t][b] -= x
+                        r[3] -= x
+                        rem -= x
+                    closed[s] += want - rem
+        # 3. open
+        amt = float(prep.inflow[i])
+        if amt > 0:
+            ohlc = (float(prep.o[i]), float(prep.h[i]), float(prep.l[i]), float(prep.c[i]))
+            for s in range(2):
+                share = float(prep.lshare[i]) if s == 0 else 1 - float(prep.lshare[i])
+                side_amt = amt * 2 * share
+                if side_amt <= 0:
+                    continue
+                for p in range(len(prep.ent_w)):
+                    ep = sum(float(prep.ent_coef[p, k]) * ohlc[k] for k in range(4))
+                    for t in range(T):
+                        m = side_amt * float(prep.ent_w[p]) * float(prep.tier_w[t])
+                        if m <= 0:
+                            continue
+                        opened[s] += m
+                        j, w = _position(centres, logc, ep * float(prep.fac[s, t]), prep.grid.relative)
+                        for b, part in ((j, m * (1 - w)), (j + 1, m * w)):
+                            if part <= 0:
+                                continue
+                            hit = centres[b] >= lo if s == 0 else centres[b] <= hi
+                            if hit:
+                                swept[i][s] += part
+                            else:
+                                grid[s][t][b] += part
+                                if policy == 1:
+                                    records[s].append([i, t, b, part])
+        # 4. decay
+        d = float(prep.decay[i])
+        if d < 1:
+            for s in range(2):
+                decayed[s] += (1 - d) * sum(sum(row) for row in grid[s])
+                for t in range(T):
+                    grid[s][t] = [v * d for v in grid[s][t]]
+                for r in records[s]:
+                    r[3] *= d
+        # 5. snapshot
+        col = int(prep.snap[i])
+        if col >= 0:
+            for s in range(2):
+                for t in range(T):
+                    for b in range(nb):
+                        heat[s][col][b] += grid[s][t][b]
+                        heat_t[s][t][col][b] = grid[s][t][b]
+    outstanding = [sum(sum(row) for row in grid[s]) for s in range(2)]
+    sw = np.array(swept, dtype=float).reshape(n, 2)
+    totals = np.array([[opened[s], sw[:, s].sum(), closed[s], decayed[s], outstanding[s]]
+                       for s in range(2)])
+    ht = np.array(heat_t, dtype=np.float32) if want_tiers else np.zeros((2, T, 0, nb), np.float32)
+    return sw, np.array(heat, dtype=float), ht, totals

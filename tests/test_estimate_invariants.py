@@ -1,0 +1,96 @@
+"""Invariants of liqlab.estimate on the embedded real data: conservation, the sweep
+invariant, and no lookahead."""
+import numpy as np
+import pytest
+
+import liqlab
+
+
+@pytest.fixture(scope="module")
+def btc5m():
+    return liqlab.load_sample("binance_btcusdt_5m")
+
+
+@pytest.fixture(scope="module")
+def hl_oi():
+    return liqlab.load_sample("hyperliquid_btc_oi_1h")
+
+
+def _conservation(result):
+    for side, t in result.meta["totals"].items():
+        rhs = t["outstanding"] + t["swept"] + t["closed"] + t["decayed"]
+        assert t["opened"] > 0
+        assert abs(t["opened"] - rhs) <= 1e-9 * t["opened"], (side, t)
+
+
+@pytest.mark.parametrize("changes", [
+    {},                                                             # defaults
+    {"close_policy": "oldest", "entry": "uniform"},
+    {"close_policy": "nearest", "side_rule": "direction", "decay_half_life_days": 0.0},
+    {"bin_mode": "absolute", "leverage_mode": "lognormal"},
+])
+def test_conservation_on_three_months_of_real_data(btc5m, hl_oi, changes):
+    """Binance BTCUSDT 5m 2025-08..10 (26,496 candles) with Hyperliquid hourly OI:
+    opened = outstanding + swept + closed + decayed per side, to 1e-9 relative."""
+    c = btc5m if not changes.get("close_policy") == "oldest" else btc5m.loc[:"2025-08-31"]
+    r = liqlab.estimate(c, oi=hl_oi, params=liqlab.ModelParams(**changes), per_tier=False)
+    _conservation(r)
+    t = r.meta["totals"]["long"]
+    # the swept series is the sweep total, and the last column is the outstanding state
+    assert r.swept["long_usd"].sum() == pytest.approx(t["swept"], rel=1e-12)
+    assert float(r.heatmap["long_usd"].isel(time=-1).sum()) == pytest.approx(t["outstanding"], rel=1e-9)
+
+
+def test_conservation_volume_only_with_mark_prices():
+    """Binance BTCUSDT 1h candles with 1h mark candles (2025), no open interest."""
+    c = liqlab.load_sample("binance_btcusdt_1h").loc["2025-01-01":"2025-12-31"]
+    mark = liqlab.load_sample("binance_btcusdt_mark_1h").loc["2025-01-01":"2025-12-31"]
+    r = liqlab.estimate(c, params=liqlab.ModelParams(grid_range=2.5), mark=mark, per_tier=False)
+    _conservation(r)
+    assert r.meta["inflow"] == "volume only (no open interest)"
+    assert r.meta["inputs"]["mark"] == "sweeps use mark high/low"
+    assert r.meta["totals"]["long"]["closed"] == 0
+
+
+def test_no_level_survives_inside_a_candle(btc5m, hl_oi):
+    """After every candle no long level at or above its low, no short at or below its high
+    (one column per candle: 2025-10-09 .. 10-11, through the cascade)."""
+    c = btc5m.loc["2025-10-09":"2025-10-11"]
+    r = liqlab.estimate(c, oi=hl_oi, step="5min", per_tier=True)
+    hm = r.heatmap
+    assert hm.sizes["time"] == len(c)
+    price = hm["price"].to_numpy()
+    long_, short = hm["long_usd"].to_numpy(), hm["short_usd"].to_numpy()
+    above = price[None, :] >= c["low"].to_numpy()[:, None]
+    below = price[None, :] <= c["high"].to_numpy()[:, None]
+    assert (long_[above] == 0).all() and (short[below] == 0).all()
+    assert long_[~above].sum() > 0 and short[~below].sum() > 0     # not vacuous
+    tiers = hm["long_usd_tier"].to_numpy()
+    assert (tiers[:, above] == 0).all()
+    np.testing.assert_allclose(tiers.sum(0), long_, rtol=1e-5, atol=1e-3)
+
+
+@pytest.mark.parametrize("step", ["5min", "1h"])
+def test_prefix_gives_the_prefix_of_the_result(btc5m, hl_oi, step):
+    """Estimating the first k candles gives exactly the first k rows of swept and the same
+    columns (the last one may be partial at a coarser step); the full OI is passed to both,
+    so a later OI value leaking in would show."""
+    c = btc5m.loc["2025-10-08":"2025-10-11"]
+    params = liqlab.ModelParams(side_rule="direction")
+    full = liqlab.estimate(c, oi=hl_oi, params=params, step=step)
+    k = 700                       # 2025-10-10 10:20, mid-hour
+    part = liqlab.estimate(c.iloc[:k], oi=hl_oi, params=params, step=step)
+    assert np.array_equal(part.swept.to_numpy(), full.swept.to_numpy()[:k])
+    assert part.swept.index.equals(full.swept.index[:k])
+    m = part.heatmap.sizes["time"] - (0 if step == "5min" else 1)
+    for v in ("long_usd", "short_usd", "long_usd_tier", "short_usd_tier"):
+        a = part.heatmap[v].isel(time=slice(0, m)).to_numpy()
+        b = full.heatmap[v].isel(time=slice(0, m)).to_numpy()
+        assert np.array_equal(a, b), v
+    assert np.array_equal(part.heatmap["price"], full.heatmap["price"])
+
+
+def test_later_data_does_not_change_the_grid(btc5m):
+    a = liqlab.estimate(btc5m.iloc[:100], params=liqlab.ModelParams(grid_range=1.5), per_tier=False)
+    b = liqlab.estimate(btc5m, params=liqlab.ModelParams(grid_range=1.5), per_tier=False)
+    assert a.meta["grid"] == b.meta["grid"]
