@@ -365,3 +365,21 @@ def test_real_samples_round_trip_in_overlapping_halves(store_root, name, timefra
     want = df[(df.index >= day) & (df.index < day + pd.Timedelta("1D"))]
     pd.testing.assert_frame_equal(st.read(**key, start=day, end=day + pd.Timedelta("1D")), want,
                                   check_index_type=False, check_dtype=False)
+
+
+def test_readers_see_whole_files_while_a_writer_runs(store_root):
+    """No lock for readers: every read during 25 upserts is a valid frame that never shrinks
+    (rows are only added: each batch adds 10 own + 10 shared minutes, see _WRITER)."""
+    st = Store(store_root)
+    key = dict(KEY, timeframe="1m")
+    p = _spawn(str(store_root), "0", "25")
+    assert p.stdout.readline().strip() == "ready"
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    sizes = []
+    while p.poll() is None:
+        sizes.append(len(st.read(**key)))  # read() validates: a torn file would raise
+    _finish(p)
+    sizes.append(len(st.read(**key)))
+    assert sizes == sorted(sizes) and sizes[-1] == 25 * 20
+    assert len(set(sizes)) > 2  # the reads really overlapped the writes

@@ -80,13 +80,27 @@ def commit(pending: list[tuple[Path, Path]]) -> list[Path]:
     return done
 
 
+def read_table(path: Path) -> pa.Table:
+    """Read one data file through a single open file handle, so that a concurrent
+    ``os.replace`` cannot give us the footer of one version and the pages of another (a
+    path-based read may open the file more than once)."""
+    with open(path, "rb") as fh:
+        return pq.read_table(fh)
+
+
+def columns(path: Path) -> list[str]:
+    """The data columns of a file (without ``time``), from its footer."""
+    with open(path, "rb") as fh:
+        return [f.name for f in pq.ParquetFile(fh).schema_arrow if f.name != "time"]
+
+
 def footer_range(path: Path) -> tuple[int, pd.Timestamp, pd.Timestamp]:
     """(rows, first time, last time) of a data file from its Parquet footer: no data read."""
-    pf = pq.ParquetFile(path)
-    md = pf.metadata
+    with open(path, "rb") as fh:
+        pf = pq.ParquetFile(fh)
+        md, unit = pf.metadata, pf.schema_arrow.field("time").type.unit
     j = [md.schema.column(i).name for i in range(md.num_columns)].index("time")
     stats = [md.row_group(i).column(j).statistics for i in range(md.num_row_groups)]
-    unit = pf.schema_arrow.field("time").type.unit
     lo = pd.Timestamp(min(s.min_raw for s in stats), unit=unit, tz="UTC").as_unit("ns")
     hi = pd.Timestamp(max(s.max_raw for s in stats), unit=unit, tz="UTC").as_unit("ns")
     return md.num_rows, lo, hi

@@ -9,11 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from liqlab.schema import COLUMNS, empty, validate
-from liqlab.store._files import (commit, data_files, footer_range, partition_lock,
-                                 write_temp)
+from liqlab.store._files import (columns, commit, data_files, footer_range, partition_lock,
+                                 read_table, write_temp)
 from liqlab.store._names import (ALIGNED, bucket_keys, bucket_name, check_names, off_grid)
 
 _TEXT = ("exchange", "symbol", "side")
@@ -136,7 +135,7 @@ class Store:
         with partition_lock(part):
             files = data_files(part)
             if files:
-                stored = [f.name for f in pq.read_schema(files[-1]) if f.name != "time"]
+                stored = columns(files[-1])
                 if stored != list(new.columns):
                     raise ValueError(f"{part} stores columns {stored}; this batch has "
                                      f"{list(new.columns)}. Write the same columns (a partition "
@@ -148,7 +147,7 @@ class Store:
                     path = part / bucket_name(int(key), timeframe)
                     merged = chunk
                     if path.exists():
-                        old = pq.read_table(path).to_pandas()
+                        old = read_table(path).to_pandas()
                         merged, replaced = _merge(old, chunk, kind)
                         rep.rows_replaced += replaced
                         rep.rows_added += len(merged) - len(old)
@@ -189,7 +188,7 @@ class Store:
             files = [f for f in files if f.name <= last]
         frames, attrs = [], {}
         for f in files:
-            table = pq.read_table(f)
+            table = read_table(f)
             attrs = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
             frames.append(table.to_pandas())
         out = pd.concat(frames) if len(frames) > 1 else frames[0] if frames else empty(kind)
