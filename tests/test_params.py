@@ -72,7 +72,7 @@ def test_replace_validates_and_keeps_the_rest():
 def test_markdown_table_has_one_row_per_parameter():
     table = ModelParams.markdown_table().splitlines()
     assert len(table) == 2 + len(ModelParams.spec())
-    assert table[2].startswith("| `inflow_volume_share` | 0.02 |")
+    assert table[2].startswith("| `inflow_volume_share` | 0.05 |")
 
 
 def test_readme_parameter_table_is_current():
