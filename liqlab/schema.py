@@ -137,7 +137,7 @@ def validate(df: pd.DataFrame, kind: str, name: str = "frame") -> pd.DataFrame:
     for col in df.columns:
         s = df[col]
         if col in _TEXT:
-            bad = s.isna().to_numpy() | ~s.map(lambda v: isinstance(v, str) and v != "").to_numpy()
+            bad = s.isna().to_numpy() | ~s.map(lambda v: isinstance(v, str) and v != "").to_numpy(dtype=bool)
             if bad.any():
                 raise ValueError(f"{what}: column {col!r} must hold non-empty text; "
                                  f"{_rows(idx, bad)} do not")
