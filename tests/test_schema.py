@@ -248,3 +248,9 @@ def test_clean_of_a_clean_frame_changes_nothing():
     pd.testing.assert_frame_equal(out, bars())
     assert (rep.rows_in, rep.rows_out, rep.sorted, rep.duplicates_dropped) == (3, 3, False, 0)
     assert str(rep) == "3 rows in, 3 out"
+
+
+def test_empty_frames_with_text_columns_are_valid():
+    # an empty list makes a float64 'side' column; map() on it returned a float array
+    # that `~` could not invert (TypeError instead of passing, before the fix)
+    validate(liq(sides=(), times=[]), "liquidations")

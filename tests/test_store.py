@@ -15,6 +15,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as hs
 
 from liqlab.schema import validate
 from liqlab.store import Store, WriteReport
@@ -383,3 +384,52 @@ def test_readers_see_whole_files_while_a_writer_runs(store_root):
     sizes.append(len(st.read(**key)))
     assert sizes == sorted(sizes) and sizes[-1] == 25 * 20
     assert len(set(sizes)) > 2  # the reads really overlapped the writes
+
+
+# --- property: the store behaves like a dict (a set for liquidations) ----------------------
+
+# 5m bars from 2024-12-31 23:00 to 01:30 the next day: crosses a month and a year boundary
+_BASE = pd.Timestamp("2024-12-31 23:00", tz="UTC")
+_batches = hs.lists(hs.dictionaries(hs.integers(0, 30), hs.integers(1, 5), max_size=12),
+                    min_size=1, max_size=5)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=_batches)
+def test_upserts_match_a_last_write_wins_dict(tmp_path_factory, batches):
+    st = Store(tmp_path_factory.mktemp("prop"))
+    model: dict[int, int] = {}
+    for batch in batches:
+        ks = sorted(batch)
+        df = candles([_BASE + pd.Timedelta(minutes=5 * k) for k in ks], [batch[k] for k in ks])
+        rep = st.write(df, **KEY)
+        assert rep.rows_replaced == len(set(ks) & set(model))
+        assert rep.rows_added == len(set(ks) - set(model))
+        model.update(batch)
+        got = st.read(**KEY)
+        mins = (got.index - _BASE) // pd.Timedelta("5min")
+        assert dict(zip(mins, got["close"])) == {k: float(v) for k, v in model.items()}
+        assert len(got) == len(model)
+
+
+_liq_batches = hs.lists(hs.lists(hs.tuples(hs.integers(0, 3), hs.sampled_from(["long", "short"]),
+                                           hs.integers(1, 3)), max_size=8),
+                        min_size=1, max_size=5)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=_liq_batches)
+def test_liquidation_upserts_match_a_set_of_rows(tmp_path_factory, batches):
+    st = Store(tmp_path_factory.mktemp("prop"))
+    model: set[tuple] = set()
+    for batch in batches:
+        rows = sorted(batch)  # a valid frame is sorted by time
+        df = liqs([(_BASE + pd.Timedelta(seconds=k), side, 100, q) for k, side, q in rows])
+        rep = st.write(df, **LIQ)
+        assert rep.duplicates_dropped == len(rows) - len(set(rows))
+        assert rep.rows_replaced == len(set(rows) & model)
+        assert rep.rows_added == len(set(rows) - model)
+        model |= set(rows)
+        got = st.read(**LIQ)
+        secs = (got.index - _BASE) // pd.Timedelta("1s")
+        assert sorted(zip(secs, got["side"], got["qty"])) == sorted(model)
