@@ -83,6 +83,9 @@ def test_write_refuses_mismatched_attrs_columns_and_off_grid_times(store_root):
     df.attrs["symbol"] = "ETHUSDT"
     with pytest.raises(ValueError, match="attrs say symbol='ETHUSDT'"):
         st.write(df, **KEY)
+    df.attrs = {"kind": "mark"}
+    with pytest.raises(ValueError, match="attrs say kind='mark'"):
+        st.write(df, **KEY)
     st.write(candles(["2025-10-01 00:00"], [1]), **KEY)
     extra = candles(["2025-10-01 00:05"], [1]).assign(quote_volume=5.0)
     with pytest.raises(ValueError, match="stores columns"):

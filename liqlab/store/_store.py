@@ -103,14 +103,15 @@ class Store:
 
         New rows replace stored rows with the same timestamp (liquidations: identical rows
         are kept once). Raises ValueError for invalid names, an invalid frame, attrs naming
-        another exchange/symbol/timeframe, bar times off the timeframe's grid, or columns
+        another exchange/symbol/timeframe/kind, bar times off the timeframe's grid, or columns
         other than the ones already stored in the partition. Returns only once the batch is
         durable on disk.
         """
         part = self.partition_path(kind=kind, exchange=exchange, symbol=symbol,
                                    timeframe=timeframe)
         validate(df, kind, name=f"{exchange}/{symbol}/{kind}/{timeframe}")
-        for key, want in (("exchange", exchange), ("symbol", symbol), ("timeframe", timeframe)):
+        for key, want in (("exchange", exchange), ("symbol", symbol), ("timeframe", timeframe),
+                          ("kind", kind)):
             got = df.attrs.get(key)
             if got is not None and got != want:
                 raise ValueError(f"the frame's attrs say {key}={got!r} but you write it as "
