@@ -110,3 +110,44 @@ def test_sigkill_mid_write_loses_no_acknowledged_row(tmp_path):
     assert not [f for f in part.iterdir() if f.name.startswith(".tmp-")]
     # nothing but acknowledged batches and at most the one in flight at each kill is stored
     assert set(np.unique(df["volume"].astype(int))) <= set(range(M))
+
+
+def test_failure_between_two_renames_keeps_each_file_consistent(tmp_path, monkeypatch):
+    """An upsert touching Sep and Oct dies after renaming the first file: Sep is new, Oct is
+    old, every row committed before is readable, and no temp file is left behind."""
+    import liqlab.store._files as files
+
+    st = Store(tmp_path)
+    key = dict(KEY, timeframe="5m")
+
+    def bars(times, close):
+        idx = pd.DatetimeIndex(pd.to_datetime(times, utc=True), name="time")
+        c = np.full(len(idx), float(close))
+        return pd.DataFrame({"open": c, "high": c, "low": c, "close": c, "volume": c}, index=idx)
+
+    st.write(bars(["2025-09-30 23:55", "2025-10-01 00:00"], 1), **key)
+    real_replace, calls = os.replace, []
+
+    def dying_replace(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError("simulated crash between renames")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", dying_replace)
+    try:
+        st.write(bars(["2025-09-30 23:50", "2025-09-30 23:55", "2025-10-01 00:00",
+                       "2025-10-01 00:05"], 2), **key)
+    except OSError:
+        pass
+    else:
+        raise AssertionError("the simulated crash did not happen")
+    monkeypatch.undo()
+    got = st.read(**key)
+    # Sep file renamed (new: 23:50 and 23:55 with close 2); Oct file not (old: 00:00 close 1)
+    assert list(got["close"]) == [2.0, 2.0, 1.0]
+    assert [t.strftime("%H:%M") for t in got.index] == ["23:50", "23:55", "00:00"]
+    assert not [f for f in st.partition_path(**key).iterdir() if f.name.startswith(".tmp-")]
+    # the batch written again completes it
+    st.write(bars(["2025-10-01 00:00", "2025-10-01 00:05"], 2), **key)
+    assert list(st.read(**key)["close"]) == [2.0] * 4
