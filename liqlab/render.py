@@ -10,69 +10,62 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["add_arguments", "run", "DEFAULT_END", "DEFAULT_WINDOW", "EXCHANGES", "window_data", "standalone_html"]
+__all__ = ["add_arguments", "run", "DEFAULT_END", "DEFAULT_WINDOW", "picture", "Picture",
+           "standalone_html"]
 
 #: the default picture: three days up to the end of the 2025-10-10 record liquidation cascade
 DEFAULT_END = "2025-10-11T00:00Z"
 DEFAULT_WINDOW = "3d"
-#: exchanges with embedded 5-minute candles -> sample name
-EXCHANGES = {"binance": "binance_btcusdt_5m", "bybit": "bybit_btcusdt_5m"}
-_LONG_SAMPLE = "binance_btcusdt_1h"  # windows longer than two weeks use hourly bars
-_SPANS = {"12h": "12h", "24h": "24h", "3d": "3D", "1w": "7D", "2w": "14D", "1m": "30D",
-          "3m": "91D", "6m": "182D", "1y": "365D"}
+ALL = "all"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The command-line flags of ``liqlab render``."""
+    from liqlab.windows import WINDOWS
+
     parser.add_argument("--out", required=True, type=Path, help="directory to write into (created)")
-    parser.add_argument("--window", default=DEFAULT_WINDOW, choices=list(_SPANS),
+    parser.add_argument("--window", default=DEFAULT_WINDOW, choices=list(WINDOWS),
                         help=f"how much history to show (default {DEFAULT_WINDOW})")
     parser.add_argument("--end", default=DEFAULT_END,
                         help=f"right edge of the window, UTC (default {DEFAULT_END}, just after "
                              "the 2025-10-10 cascade)")
-    parser.add_argument("--exchange", default="binance", choices=list(EXCHANGES),
-                        help="which exchange's embedded candles to draw (default binance)")
+    parser.add_argument("--exchange", default="binance",
+                        help="an exchange with embedded candles for the window (binance, bybit, "
+                             f"okx, ...) or '{ALL}' for all of them summed (default binance)")
+    parser.add_argument("--side", default="both", choices=["both", "long", "short"],
+                        help="which positions' liquidation levels to shade (default both)")
 
 
 @dataclass
-class WindowData:
-    """The embedded frames for one window."""
+class Picture:
+    """What one render draws: the window's data, its estimate, and the heatmap cut to view."""
+    data: "object"
+    result: "object"
+    heatmap: "object"
     candles: pd.DataFrame
-    start: pd.Timestamp
-    end: pd.Timestamp
-    sample: str
+    title: str
 
 
-def window_data(window: str, end: str | pd.Timestamp, exchange: str) -> WindowData:
-    """Candles of ``exchange`` for ``window`` up to ``end`` (exclusive), from the embedded sample."""
-    import liqlab
+def picture(window: str, end, exchange: str = "binance", params=None) -> Picture:
+    """Load the embedded data for the window, estimate it, and cut the heatmap to the
+    candles' price range (with room for the levels either side)."""
+    from liqlab.views import layout, sources
 
-    if window not in _SPANS:
-        raise ValueError(f"unknown window {window!r}; choose one of {', '.join(_SPANS)}")
-    if exchange not in EXCHANGES:
-        raise ValueError(f"unknown exchange {exchange!r}; choose one of {', '.join(EXCHANGES)}")
-    try:
-        end_ts = pd.Timestamp(end)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"--end {end!r} is not a time; use e.g. {DEFAULT_END}") from exc
-    end_ts = end_ts.tz_localize("UTC") if end_ts.tz is None else end_ts.tz_convert("UTC")
-    span = pd.Timedelta(_SPANS[window])
-    sample = EXCHANGES[exchange]
-    if span > pd.Timedelta("14D"):
-        if exchange != "binance":
-            raise ValueError(f"windows longer than 2w use hourly candles, embedded for binance only; "
-                             f"use --exchange binance or a shorter --window")
-        sample = _LONG_SAMPLE
-    candles = liqlab.load_sample(sample)
-    start = end_ts - span
-    first, last = candles.index[0], candles.index[-1]
-    if start < first or end_ts > last + pd.Timedelta(1, "ns") + (candles.index[1] - candles.index[0]):
-        raise ValueError(f"the window {start:%Y-%m-%d %H:%M} .. {end_ts:%Y-%m-%d %H:%M} UTC is outside "
-                         f"the embedded {sample} ({first:%Y-%m-%d %H:%M} .. {last:%Y-%m-%d %H:%M}); "
-                         "pick --end and --window inside it")
-    sel = candles[(candles.index >= start) & (candles.index < end_ts)]
-    sel.attrs = dict(candles.attrs)
-    return WindowData(sel, start, end_ts, sample)
+    exchanges = None if exchange == ALL else [exchange]
+    data = sources.load_window(window, end, exchanges)
+    if exchange != ALL and exchange not in data.inputs:
+        raise ValueError(f"no embedded {exchange} candles for this window; try --exchange "
+                         f"{' or '.join(data.exchanges)}")
+    result = sources.estimate_window(data, params)
+    res = result if exchange == ALL else result.by_exchange[exchange]
+    candles = data.candles(None if exchange == ALL else exchange)
+    lo, hi = float(candles["low"].min()), float(candles["high"].max())
+    hm = layout.crop(res.heatmap, data.start, data.end, lo / 1.25, hi * 1.25)
+    names = ", ".join(f"{e} ({data.samples[e]})" for e in data.exchanges)
+    who = f"{'+'.join(data.exchanges)} summed" if exchange == ALL else exchange
+    title = (f"{who} BTC, {window} to {data.end:%Y-%m-%d %H:%M} UTC. "
+             f"Embedded real candles: {names}; {'; '.join(data.notes + list(filter(None, [result.meta.get('grid_widened')])))}")
+    return Picture(data, result, hm, candles, title)
 
 
 def standalone_html(obj, title: str) -> str:
@@ -104,21 +97,28 @@ def run(args: argparse.Namespace) -> int:
     """Render the window to ``args.out``/liqlab_<exchange>_<window>_<end>.{html,png}."""
     import holoviews as hv
 
-    from liqlab.views import layout, static
+    from liqlab.views import heatmap as heat, layout, static
+    from liqlab.views.scale import ColourScale, colour_range, describe
 
-    data = window_data(args.window, args.end, args.exchange)
+    pic = picture(args.window, args.end, args.exchange)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"liqlab_{args.exchange}_{args.window}_{data.end:%Y%m%dT%H%M}"
-    title = (f"{args.exchange} BTCUSDT perpetual, {data.sample}: {args.window} to "
-             f"{data.end:%Y-%m-%d %H:%M} UTC (embedded real data)")
+    stem = f"liqlab_{args.exchange}_{args.window}_{pic.data.end:%Y%m%dT%H%M}"
     hv.extension("bokeh", logo=False)
-    page = layout.candles_page(data.candles, title=title)
+    head = pic.title.split(". ")[0]
+    page = layout.dashboard(pic.heatmap, pic.candles, oi=pic.data.oi, funding=pic.data.funding,
+                            liquidations=pic.data.liquidations, side=args.side, dynamic=False,
+                            title=head)
     html = out / f"{stem}.html"
-    html.write_text(standalone_html(page, title), encoding="utf-8")
-    fig = static.figure(data.candles, title=title)
+    html.write_text(standalone_html(page, pic.title), encoding="utf-8")
+    values = heat.side_values(pic.heatmap, args.side)
+    scale = ColourScale()
+    clim = colour_range(values.values, scale)
+    fig = static.figure(pic.candles, heat=values, clim=clim, gamma=scale.gamma,
+                        scale_note=describe(scale, clim[1]), oi=pic.data.oi, title=head)
     png = out / f"{stem}.png"
     fig.savefig(png)
+    print(pic.title)
     print(f"wrote {html}")
     print(f"wrote {png}")
     return 0

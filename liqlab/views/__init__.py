@@ -1,6 +1,16 @@
 """Views: functions that take computed results (candles, an estimate's heatmap) and return
-holoviews objects (bokeh backend, datashader for the heatmap). Nothing here computes the model.
+holoviews objects (bokeh backend; datashader aggregates the heatmap). Nothing here computes the
+model; a notebook calls these and looks.
 
-Modules: ``panels`` (candles, volume, open interest, funding, markers), ``layout`` (pages on a
-shared time axis), ``static`` (matplotlib figures for PNG files), ``style`` (colours).
+- :mod:`~liqlab.views.heatmap`: the heatmap, black to yellow, relative or absolute USD scale,
+  long/short/both, tier toggles, re-aggregated on zoom and pan (``heatmap``, ``side_values``)
+- :mod:`~liqlab.views.panels`: candles, volume, open interest, funding, last price, realised
+  liquidations
+- :mod:`~liqlab.views.profile`: the side profile of the latest column
+- :mod:`~liqlab.views.confluence`: round-number levels, RSI with divergences
+- :mod:`~liqlab.views.layout`: ``dashboard`` (everything on one time axis), ``multi_timeframe``
+- :mod:`~liqlab.views.explorer`: the ipywidgets explorer generated from ``ModelParams.spec()``
+- :mod:`~liqlab.views.sources`: the embedded data and estimate for a window
+- :mod:`~liqlab.views.static`: matplotlib figures for PNG files; :mod:`~liqlab.views.scale`,
+  :mod:`~liqlab.views.style`: colour scales and colours
 """

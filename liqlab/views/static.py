@@ -16,6 +16,7 @@ from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from liqlab.views import style  # noqa: E402
+from liqlab.views.heatmap import column_times  # noqa: E402
 from liqlab.views.panels import bar_width, resample_candles  # noqa: E402
 
 __all__ = ["figure"]
@@ -48,9 +49,7 @@ def figure(candles: pd.DataFrame, heat: xr.DataArray | None = None, clim: tuple[
     ax = axes[0]
     shown = resample_candles(candles, max_bars)
     if heat is not None:
-        t = pd.DatetimeIndex(heat["time"].values)
-        t = t.tz_localize("UTC") if t.tz is None else t
-        x = _naive(t)
+        x = mdates.date2num(column_times(heat).to_pydatetime())
         dx = np.diff(x).min() if len(x) > 1 else 1 / 24
         x_edges = np.append(x, x[-1] + dx)
         p = heat["price"].values.astype(float)
