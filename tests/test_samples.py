@@ -347,7 +347,7 @@ def test_convert_okx_liquidations():
 2026-03-05 11:17:55.837+00:00,okx,buy,47523.71,73113.4
 """
     s = _sample("liquidations_okx", kind="liquidations", exchange="okx", symbol="BTC-USDT-SWAP",
-                timeframe="tick", venue="okx")
+                timeframe="raw", venue="okx")
     df, rep = _convert.convert(pd.read_csv(io.StringIO(text)), s)
     assert rep.sorted and len(df) == 3
     assert list(df["side"]) == ["long", "long", "short"]
@@ -365,7 +365,7 @@ def test_convert_hyperliquid_liquidations_refuses_unknown_side():
 2025-05-25 15:22:37.704+00:00,hyperliquid,S,1069.28,106928.0
 """
     s = _sample("liquidations_hyperliquid", kind="liquidations", exchange="hyperliquid",
-                symbol="BTC", timeframe="tick", venue="hyperliquid")
+                symbol="BTC", timeframe="raw", venue="hyperliquid")
     df, _ = _convert.convert(pd.read_csv(io.StringIO(text)), s)
     assert list(df["side"]) == ["short", "short"] and df.index.nunique() == 1
     np.testing.assert_allclose(df["qty"], [11.76186 / 106926.0, 1069.28 / 106928.0])

@@ -346,7 +346,7 @@ def test_real_samples_round_trip_in_overlapping_halves(store_root, name, timefra
     from liqlab import load_sample
     df = load_sample(name)
     kind = df.attrs["kind"]
-    df.attrs["timeframe"] = timeframe  # samples may name event data 'tick'; the store says 'raw'
+    assert df.attrs["timeframe"] == timeframe  # samples name timeframes as the store does
     key = dict(kind=kind, exchange=df.attrs["exchange"], symbol=df.attrs["symbol"],
                timeframe=timeframe)
     st = Store(store_root)

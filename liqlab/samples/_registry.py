@@ -47,7 +47,7 @@ class Sample:
     kind: str
     exchange: str
     symbol: str
-    timeframe: str          # '5m', '1h', '8h', '1d', or 'tick' for event data
+    timeframe: str          # '5m', '1h', '8h', '1d', or 'raw' for event data (as the store names it)
     source: str             # file name in the shared data set (see SHA256SUMS)
     reader: str             # conversion in liqlab.samples._convert (READERS key)
     description: str
@@ -180,14 +180,14 @@ _LIST: list[Sample] = [
            "Lighter BTC perpetual open interest in USD, hourly, 2025-10-10 12:00 to 2026-03-07 "
            "07:00 (1,916 rows; a few gaps of one to four days on the source side).",
            venue="lighter"),
-    Sample("liquidations_okx_2026_03", "liquidations", "okx", "BTC-USDT-SWAP", "tick", _LIQ,
+    Sample("liquidations_okx_2026_03", "liquidations", "okx", "BTC-USDT-SWAP", "raw", _LIQ,
            "liquidations_okx",
            "OKX BTC-USDT-SWAP realised liquidation orders, 2026-03-04 22:45 to 2026-03-05 11:17 "
            "(1,611 orders). Ground truth to score a heatmap against; pair with "
            "binance_btcusdt_15m_2026_03 (price path with 14 days of warm-up) and okx_btc_1h. "
            + OKX_LIQ_NOTE, venue="okx",
            extra_attrs={"contract_size": 0.01, "usd_correction": 0.01}),
-    Sample("liquidations_hyperliquid_2025_05", "liquidations", "hyperliquid", "BTC", "tick", _LIQ,
+    Sample("liquidations_hyperliquid_2025_05", "liquidations", "hyperliquid", "BTC", "raw", _LIQ,
            "liquidations_hyperliquid",
            "Hyperliquid BTC realised liquidation fills, 2025-05-25 15:21 to 2025-05-26 06:56 "
            "(468 fills, $6.13M). Pair with binance_btcusdt_5m_2025_05. " + HL_LIQ_NOTE,
