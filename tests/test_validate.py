@@ -148,3 +148,42 @@ def test_short_only_set_is_scored_on_shorts():
     rep = liqlab.validate.validate_set("hyperliquid_2025_05", n_boot=100)
     assert set(rep.scores["side"]) == {"short"}
     assert set(rep.scores["predictor"]) == {"model", "range", "range_oi"}
+
+
+def _grid_periods():
+    # 20 daily periods; realised rises day by day. Point "good" ranks all 20 right; "late"
+    # ranks the first 10 backwards and the last 10 right; "bad" ranks all backwards.
+    idx = pd.date_range("2025-12-01", periods=20, freq="1D", tz="UTC")
+    real = np.arange(1.0, 21.0)
+    preds = {"good": real.copy(), "late": np.r_[real[:10][::-1], real[10:]], "bad": real[::-1].copy()}
+    rows = []
+    for label, p in preds.items():
+        for t, pv, rv in zip(idx, p, real):
+            r = {"label": label, "period": t}
+            for side in ("long", "short"):
+                r[f"pred_{side}"], r[f"real_{side}"], r[f"range_{side}"] = pv / 2, rv / 2, 1.0
+            for k in ("pred", "real", "range"):
+                r[f"{k}_total"] = r[f"{k}_long"] + r[f"{k}_short"]
+            rows.append(r)
+    return pd.DataFrame(rows)
+
+
+def test_walk_forward_defaults_by_hand():
+    from liqlab.validation.defaults import compare_points, default_grid, walk_forward_defaults
+
+    g = default_grid()
+    assert len(g) == 72 and len({p["label"] for p in g}) == 72
+    per = _grid_periods()
+    wf = walk_forward_defaults(per, n_folds=3, default_label="bad", n_boot=100)
+    f = wf["folds"]
+    # 4 blocks of 5 days; every fold trains on the earlier days only, where "good" ranks
+    # perfectly (criterion 1): "good" is chosen each time and scores 1 on its test days
+    assert f["chosen"].tolist() == ["good"] * 3
+    assert f["test_criterion"].tolist() == pytest.approx([1.0] * 3)
+    assert f["default_test_criterion"].tolist() == pytest.approx([-1.0] * 3)
+    assert wf["recommended"] == "good"
+    assert list(wf["full_sample"].index) == ["good", "late", "bad"]
+    c = compare_points(per, "good", "bad", n_boot=100)
+    assert c["difference"] == pytest.approx(2.0) and c["lo"] == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="too few"):
+        walk_forward_defaults(per[per["period"] < per["period"].iloc[5]], n_folds=3)

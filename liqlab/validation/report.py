@@ -61,7 +61,8 @@ def validate_set(name: str, params=None, *, n_boot: int = 1000, seed: int = 0) -
     params = params or liqlab.ModelParams()
     gap = max(params.oi_max_gap_hours, d["spec"].max_oi_gap_hours)
     params = params.replace(oi_max_gap_hours=gap)
-    res = liqlab.estimate(d["candles"], oi=d["oi"], params=params, per_tier=False)
+    res = liqlab.estimate(d["candles"], oi=d["oi"], params=params, per_tier=False,
+                          funding=d["funding"])
     rep = against_realised(res, d["realised"], d["candles"], d["oi"], freq=d["spec"].freq,
                            sides=d["spec"].sides, n_boot=n_boot, seed=seed)
     rep.meta["set"] = name

@@ -14,7 +14,7 @@ okx_2026_03                   OKX BTC-USDT-SWAP liquidation orders, 2026-03-04 2
                               scored per hour (12 whole hours); Binance 15m candles; no OKX
                               open-interest history: volume-only inflow.
 hyperliquid_2025_05           Hyperliquid BTC liquidation fills 2025-05-25 15:21..05-26 06:56 (short
-                              liquidations only in the source), per hour (15 hours); Binance 5m
+                              liquidations only in the source), per hour (14 whole hours); Binance 5m
                               candles and Hyperliquid open interest.
 ============================  ====================================================================
 """
@@ -38,6 +38,7 @@ class ValidationSet:
     sides: tuple[str, ...]  # sides the realised set records
     note: str
     max_oi_gap_hours: float = 6.0  # the open-interest history's longest gap to carry over
+    funding: str | None = None     # sample name of the venue's funding (side_rule='funding')
 
 
 SETS: dict[str, ValidationSet] = {s.name: s for s in (
@@ -45,19 +46,21 @@ SETS: dict[str, ValidationSet] = {s.name: s for s in (
                   "hyperliquid_btc_oi_1h", "1D", "30D", ("long", "short", "total"),
                   "50 days; prices and volume from Binance (a proxy for Hyperliquid's), open "
                   "interest from Hyperliquid (carried over its one gap, 19 h on 2026-01-19)",
-                  max_oi_gap_hours=24.0),
+                  max_oi_gap_hours=24.0, funding="funding_hyperliquid"),
     ValidationSet("okx_2026_03", "liquidations_okx_2026_03", "binance_btcusdt_15m_2026_03", None,
                   "1h", "14D", ("long", "short", "total"),
-                  "12 hours; no OKX open-interest history, so volume-only inflow"),
+                  "12 hours; no OKX open-interest history, so volume-only inflow",
+                  funding="funding_okx"),
     ValidationSet("hyperliquid_2025_05", "liquidations_hyperliquid_2025_05",
                   "binance_btcusdt_5m_2025_05", "hyperliquid_btc_oi_1h", "1h", "14D", ("short",),
-                  "15 hours; the source holds short liquidations only", max_oi_gap_hours=24.0),
+                  "14 whole hours; the source holds short liquidations only",
+                  max_oi_gap_hours=24.0, funding="funding_hyperliquid"),
 )}
 
 
 def load_set(name: str) -> dict:
     """Frames of a validation set: ``candles`` (trimmed to warm-up + realised span),
-    ``oi`` (or None), ``realised``, and the set's ``spec``."""
+    ``oi`` (or None), ``funding`` (or None), ``realised``, and the set's ``spec``."""
     import liqlab
 
     if name not in SETS:
@@ -73,4 +76,8 @@ def load_set(name: str) -> dict:
     if s.oi:
         oi = liqlab.load_sample(s.oi)
         oi = oi[(oi.index >= start - pd.Timedelta("1D")) & (oi.index < end)]
-    return {"candles": candles, "oi": oi, "realised": realised, "spec": s}
+    funding = None
+    if s.funding:
+        funding = liqlab.load_sample(s.funding)
+        funding = funding[(funding.index >= start - pd.Timedelta("2D")) & (funding.index < end)]
+    return {"candles": candles, "oi": oi, "funding": funding, "realised": realised, "spec": s}

@@ -1,0 +1,135 @@
+"""Choose ModelParams defaults by measurement, walk-forward: inflow mix, leverage mix, side rule.
+
+For every point of a grid the estimator runs once over a validation set (its predictions
+at each period use data up to that period only); then the periods are cut into
+consecutive folds, and for each fold the point with the best mean Spearman (over long,
+short and total) on the *earlier* periods is chosen and scored on the fold. Stitching the
+chosen points' predictions fold by fold gives a walk-forward prediction series, scored
+against realised liquidations and against the candle-range baseline on the same periods.
+The recommendation is the point chosen on all periods; the walk-forward figures say how
+much such a choice is worth out of sample.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .scores import score_table, spearman
+
+__all__ = ["LEVERAGE_MIXES", "INFLOW_MIXES", "SIDE_RULES", "default_grid", "grid_periods",
+           "walk_forward_defaults", "compare_points"]
+
+#: leverage mixes over the default tiers 5/10/25/50/100x (or a lognormal)
+LEVERAGE_MIXES = {
+    "tiers_default": {"leverage_weights": (0.25, 0.30, 0.20, 0.15, 0.10)},
+    "tiers_low": {"leverage_weights": (0.45, 0.30, 0.15, 0.07, 0.03)},
+    "tiers_high": {"leverage_weights": (0.10, 0.15, 0.25, 0.25, 0.25)},
+    "lognormal": {"leverage_mode": "lognormal"},
+}
+#: inflow mixes (share of quote volume, share of OI rises); predictions scale linearly with
+#: inflow, so only the ratio of the two matters for rank scores
+INFLOW_MIXES = {
+    "oi_only": {"inflow_volume_share": 0.0, "inflow_oi_share": 1.0},
+    "vol0.002+oi": {"inflow_volume_share": 0.002, "inflow_oi_share": 1.0},
+    "vol0.005+oi": {"inflow_volume_share": 0.005, "inflow_oi_share": 1.0},
+    "vol0.02+oi": {"inflow_volume_share": 0.02, "inflow_oi_share": 1.0},
+    "vol0.05+oi": {"inflow_volume_share": 0.05, "inflow_oi_share": 1.0},
+    "volume_only": {"inflow_volume_share": 0.02, "inflow_oi_share": 0.0},
+}
+SIDE_RULES = ("even", "direction", "funding")
+
+
+def default_grid() -> list[dict]:
+    """Inflow mix x leverage mix x side rule (6 x 4 x 3 = 72 points), each a dict of
+    ModelParams overrides with a readable ``label``."""
+    grid = []
+    for iname, inflow in INFLOW_MIXES.items():
+        for lname, lev in LEVERAGE_MIXES.items():
+            for rule in SIDE_RULES:
+                grid.append({"label": f"{iname} | {lname} | {rule}", **inflow, **lev,
+                             "side_rule": rule})
+    return grid
+
+
+def grid_periods(grid: list[dict], set_name: str, *, scheduler: str | None = "inline",
+                 data: dict | None = None) -> pd.DataFrame:
+    """Per-period predicted and realised notional for every grid point on one validation
+    set, via :func:`liqlab.sweeps.sweep` (``scheduler`` as there; 'inline' by default).
+    Columns: point, label, period, pred_*, real_*, range_*, ..."""
+    from liqlab import sweeps
+    from .sets import load_set
+
+    labels = [g.get("label", str(i)) for i, g in enumerate(grid)]
+    overrides = [{k: v for k, v in g.items() if k != "label"} for g in grid]
+    data = data or {set_name: load_set(set_name)}
+    out = sweeps.sweep(sweeps.validation_task, overrides, [set_name], data=data, scheduler=scheduler)
+    if "error" in out.columns and out["error"].notna().any():
+        bad = out[out["error"].notna()].iloc[0]
+        raise ValueError(f"grid point {bad['point']} failed on {set_name}: {bad['error']}")
+    out["label"] = [labels[p] for p in out["point"]]
+    return out
+
+
+def _crit(df: pd.DataFrame) -> float:
+    vals = [spearman(df[f"pred_{s}"], df[f"real_{s}"]) for s in ("long", "short", "total")]
+    vals = [v for v in vals if np.isfinite(v)]
+    return float(np.mean(vals)) if vals else np.nan
+
+
+def walk_forward_defaults(periods: pd.DataFrame, *, n_folds: int = 4, default_label: str | None = None,
+                          n_boot: int = 1000, seed: int = 0) -> dict:
+    """Walk-forward choice over the grid in ``periods`` (from :func:`grid_periods`).
+
+    Returns ``folds`` (per fold: chosen label, its training and test criterion, the
+    default's and the range baseline's test criterion), ``stitched_scores`` (the
+    walk-forward prediction series scored like :func:`score_table`, with the baseline on
+    the same periods), ``full_sample`` (criterion of every point on all periods, best
+    first) and ``recommended`` (the best point on all periods)."""
+    t = np.sort(periods["period"].unique())
+    if len(t) < 2 * (n_folds + 1):
+        raise ValueError(f"{len(t)} periods are too few for {n_folds} walk-forward folds")
+    edges = [t[int(round(i * len(t) / (n_folds + 1)))] for i in range(n_folds + 1)] + [None]
+    by_point = {p: g.sort_values("period") for p, g in periods.groupby("label")}
+    rows, stitched = [], []
+    for k in range(1, n_folds + 1):
+        lo, hi = edges[k], edges[k + 1]
+        tr = {p: g[g["period"] < lo] for p, g in by_point.items()}
+        te = {p: g[(g["period"] >= lo) & ((g["period"] < hi) if hi is not None else True)]
+              for p, g in by_point.items()}
+        crit = pd.Series({p: _crit(g) for p, g in tr.items()}).dropna()
+        best = crit.idxmax()
+        any_te = next(iter(te.values()))
+        base = any_te.assign(**{f"pred_{s}": any_te[f"range_{s}"] for s in ("long", "short", "total")})
+        row = {"fold": k, "start": lo, "periods": len(te[best]), "chosen": best,
+               "train_criterion": float(crit[best]), "test_criterion": _crit(te[best]),
+               "range_test_criterion": _crit(base)}
+        if default_label is not None and default_label in te:
+            row["default_test_criterion"] = _crit(te[default_label])
+        rows.append(row)
+        stitched.append(te[best])
+    st = pd.concat(stitched).set_index("period")
+    cols = [c for c in st.columns if c.startswith(("pred_", "real_", "range_"))]
+    scores = score_table(st[cols], n_boot=n_boot, seed=seed)
+    full = pd.Series({p: _crit(g) for p, g in by_point.items()}).sort_values(ascending=False)
+    return {"folds": pd.DataFrame(rows), "stitched_scores": scores,
+            "full_sample": full.rename("criterion").to_frame(), "recommended": full.index[0]}
+
+
+def compare_points(periods: pd.DataFrame, a: str, b: str, *, n_boot: int = 1000,
+                   block: int | None = None, seed: int = 0) -> dict:
+    """Criterion of grid point ``a`` minus that of ``b`` on the same periods, with a
+    paired circular block-bootstrap 95% CI (an interval excluding 0 is evidence)."""
+    from .scores import block_indices
+
+    ga = periods[periods["label"] == a].sort_values("period").reset_index(drop=True)
+    gb = periods[periods["label"] == b].sort_values("period").reset_index(drop=True)
+    if ga.empty or gb.empty:
+        raise ValueError(f"unknown grid label(s): {a!r} or {b!r}")
+    n = len(ga)
+    block = block or max(1, round(n ** (1 / 3)))
+    idx = block_indices(n, block, n_boot, np.random.default_rng(seed))
+    diffs = np.array([_crit(ga.iloc[i]) - _crit(gb.iloc[i]) for i in idx])
+    diffs = diffs[np.isfinite(diffs)]
+    lo, hi = np.quantile(diffs, [0.025, 0.975])
+    return {"a": a, "b": b, "n": n, "difference": _crit(ga) - _crit(gb),
+            "lo": float(lo), "hi": float(hi)}
