@@ -25,11 +25,14 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# JupyterLab on 127.0.0.1 with a random token (printed in the URL it logs).
+# JupyterLab on 127.0.0.1 with a random token; prints the URL to open.
+LAB_PORT ?= 8888
 lab: $(STAMP)
-	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 \
-	  --IdentityProvider.token=$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))') \
-	  --notebook-dir=notebooks
+	@token=$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))'); \
+	echo "liqlab: open http://127.0.0.1:$(LAB_PORT)/lab?token=$$token"; \
+	exec $(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+	  --ServerApp.port_retries=0 $(if $(filter 0,$(shell id -u)),--allow-root) \
+	  --IdentityProvider.token=$$token --ServerApp.root_dir=notebooks
 
 # Rebuild the embedded sample (liqlab/samples/*.parquet) from the shared real data.
 sample: $(STAMP)
