@@ -37,13 +37,6 @@ TOTALS = ("opened", "swept", "closed", "decayed", "outstanding")
 _TINY, _HUGE = 1e-100, 1e100
 
 
-@nb.njit(cache=True, inline="always")
-def _u(p, relative, step, k0):
-    if relative:
-        return math.log(p) / step - k0
-    return p / step - k0
-
-
 @nb.njit(cache=True)
 def _renorm(g, s, scale, gsum, act_lo, act_hi, q_a, head, tail):
     sc = scale[s]
@@ -59,24 +52,23 @@ def _renorm(g, s, scale, gsum, act_lo, act_hi, q_a, head, tail):
 
 
 @nb.njit(cache=True)
-def run_kernel(o, h, l, c, swl, swh, inflow, lshare, close_frac, decay, snap, ncols,
-               ent_coef, ent_w, fac, tier_w, relative, step, k0, nbins, policy, want_tiers):
-    """Run the model. Returns (swept[n, 2], heat[2, ncols, nbins] float64,
-    heat_t[2, T, ncols, nbins] float32 (empty unless want_tiers), totals[2, 5], clipped)."""
-    n = o.shape[0]
+def run_kernel(ep, ue, ent_w, ul, uh, inflow, lshare, close_frac, decay, snap, fac, tier_w,
+               relative, step, k0, nbins, policy, heat, heat_t):
+    """Run the model over prepared arrays (see :meth:`liqlab.estimate.Prepared.kernel_args`):
+    ``ep[n, P]`` entry prices, ``ue[n, P]`` their grid coordinates and ``ent_w[P]`` weights, ``ul``/``uh`` the
+    grid coordinates of the sweep low/high. Fills ``heat[2, ncols, nbins]`` (float64) and
+    ``heat_t[2, T, ncols, nbins]`` (float32; pass a 0-column array to skip) completely.
+    Returns (swept[n, 2], totals[2, 5], clipped)."""
+    n = ep.shape[0]
     T = fac.shape[1]
-    P = ent_w.shape[0]
+    P = ep.shape[1]
+    want_tiers = heat_t.shape[2] > 0
     g = np.zeros((2, T, nbins))
     scale = np.ones(2)
     gsum = np.zeros(2)
     act_lo = np.full((2, T), nbins, np.int64)
     act_hi = np.zeros((2, T), np.int64)
     swept = np.zeros((n, 2))
-    heat = np.zeros((2, ncols, nbins))
-    if want_tiers:
-        heat_t = np.zeros((2, T, ncols, nbins), np.float32)
-    else:
-        heat_t = np.zeros((2, T, 0, nbins), np.float32)
     totals = np.zeros((2, 5))
     clipped = 0
     # oldest-first bookkeeping (allocated only for that policy)
@@ -96,8 +88,8 @@ def run_kernel(o, h, l, c, swl, swh, inflow, lshare, close_frac, decay, snap, nc
 
     for i in range(n):
         # ---- 1. sweep -------------------------------------------------------------------
-        il = math.ceil(_u(swl[i], relative, step, k0) - 0.5)      # first long bin swept
-        ih = math.floor(_u(swh[i], relative, step, k0) - 0.5)     # last short bin swept
+        il = math.ceil(ul[i] - 0.5)       # first long bin swept (centre at or above the low)
+        ih = math.floor(uh[i] - 0.5)      # last short bin swept (centre at or below the high)
         il = min(max(il, 0), nbins)
         ih = min(max(ih, -1), nbins - 1)
         for t in range(T):
@@ -229,20 +221,22 @@ def run_kernel(o, h, l, c, swl, swh, inflow, lshare, close_frac, decay, snap, nc
                 side_amt = amt * 2.0 * (lshare[i] if s == 0 else 1.0 - lshare[i])
                 if side_amt <= 0.0:
                     continue
+                inv = 1.0 / scale[s]
+                opened = 0.0
+                now = 0.0
+                dep = 0.0
                 for p in range(P):
-                    ep = (ent_coef[p, 0] * o[i] + ent_coef[p, 1] * h[i] + ent_coef[p, 2] * l[i]
-                          + ent_coef[p, 3] * c[i])
-                    ue = _u(ep, relative, step, k0)
+                    mp = side_amt * ent_w[p]
                     for t in range(T):
-                        m = side_amt * ent_w[p] * tier_w[t]
+                        m = mp * tier_w[t]
                         if m <= 0.0:
                             continue
-                        totals[s, 0] += m
+                        opened += m
                         if relative:
-                            x = ue + lfac[s, t] - 0.5
+                            x = ue[i, p] + lfac[s, t] - 0.5
                         else:
-                            x = _u(ep * fac[s, t], relative, step, k0) - 0.5
-                        j = math.floor(x)
+                            x = ep[i, p] * fac[s, t] / step - k0 - 0.5
+                        j = int(math.floor(x))
                         w = x - j
                         if j < 0:
                             j = 0
@@ -254,15 +248,15 @@ def run_kernel(o, h, l, c, swl, swh, inflow, lshare, close_frac, decay, snap, nc
                             clipped += 1
                         for k in range(2):
                             b = j + k
-                            part = m * (w if k == 1 else 1.0 - w)
+                            part = m * w if k == 1 else m * (1.0 - w)
                             if part <= 0.0:
                                 continue
-                            if (s == 0 and b >= il) or (s == 1 and b <= ih):
-                                swept[i, s] += part          # opened and swept in this candle
+                            if (b >= il) if s == 0 else (b <= ih):
+                                now += part          # opened and swept in this candle
                                 continue
-                            v = part / scale[s]
+                            v = part * inv
                             g[s, t, b] += v
-                            gsum[s] += v
+                            dep += v
                             if b < act_lo[s, t]:
                                 act_lo[s, t] = b
                             if b >= act_hi[s, t]:
@@ -274,6 +268,9 @@ def run_kernel(o, h, l, c, swl, swh, inflow, lshare, close_frac, decay, snap, nc
                                 q_k[s, e] = i
                                 q_a[s, e] = v
                                 tail[s] = e + 1
+                totals[s, 0] += opened
+                swept[i, s] += now
+                gsum[s] += dep
         # ---- 4. decay ---------------------------------------------------------------------
         d = decay[i]
         if d < 1.0:
@@ -288,12 +285,28 @@ def run_kernel(o, h, l, c, swl, swh, inflow, lshare, close_frac, decay, snap, nc
         if col >= 0:
             for s in range(2):
                 sc = scale[s]
+                lo = nbins
+                hi = 0
                 for t in range(T):
-                    for b in range(act_lo[s, t], act_hi[s, t]):
-                        v = g[s, t, b] * sc
-                        heat[s, col, b] += v
-                        if want_tiers:
-                            heat_t[s, t, col, b] = v
+                    if act_lo[s, t] < act_hi[s, t]:
+                        lo = min(lo, act_lo[s, t])
+                        hi = max(hi, act_hi[s, t])
+                if lo >= hi:
+                    lo = 0
+                    hi = 0
+                heat[s, col, :lo] = 0.0
+                heat[s, col, hi:] = 0.0
+                for b in range(lo, hi):
+                    acc = 0.0
+                    for t in range(T):
+                        acc += g[s, t, b]
+                    heat[s, col, b] = acc * sc
+                if want_tiers:
+                    for t in range(T):
+                        heat_t[s, t, col, :lo] = 0.0
+                        heat_t[s, t, col, hi:] = 0.0
+                        for b in range(lo, hi):
+                            heat_t[s, t, col, b] = g[s, t, b] * sc
     for s in range(2):
         totals[s, 1] = 0.0
         for i in range(n):
@@ -303,4 +316,4 @@ def run_kernel(o, h, l, c, swl, swh, inflow, lshare, close_frac, decay, snap, nc
             for b in range(nbins):
                 out += g[s, t, b]
         totals[s, 4] = out * scale[s]
-    return swept, heat, heat_t, totals, clipped
+    return swept, totals, clipped

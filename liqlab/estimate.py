@@ -109,11 +109,18 @@ class Prepared:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def kernel_args(self, want_tiers: bool = True) -> tuple:
+        """Arguments of :func:`liqlab.engine.run_kernel`, with freshly allocated outputs
+        (``np.empty``: the kernel writes every cell; numpy backs large arrays with huge pages,
+        which makes first writes much cheaper than numba's own zeroed allocation)."""
         g = self.grid
-        return (self.o, self.h, self.l, self.c, self.swl, self.swh, self.inflow, self.lshare,
-                self.close_frac, self.decay, self.snap, len(self.col_times), self.ent_coef,
-                self.ent_w, self.fac, self.tier_w, g.relative, g.step, g.k0, g.n, self.policy,
-                want_tiers)
+        ep = np.ascontiguousarray(np.stack([self.o, self.h, self.l, self.c], axis=1) @ self.ent_coef.T)
+        ue = np.ascontiguousarray(g.u(ep))
+        ncols, T = len(self.col_times), self.fac.shape[1]
+        heat = np.empty((2, ncols, g.n))
+        heat_t = np.empty((2, T, ncols if want_tiers else 0, g.n), np.float32)
+        return (ep, ue, self.ent_w, g.u(self.swl), g.u(self.swh), self.inflow, self.lshare,
+                self.close_frac, self.decay, self.snap, self.fac, self.tier_w, g.relative, g.step,
+                g.k0, g.n, self.policy, heat, heat_t)
 
 
 # ------------------------------------------------------------------------------------------
@@ -451,7 +458,9 @@ def estimate(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, 
     params = params or ModelParams()
     prep = prepare(candles, oi, params, mark=mark, taker_buy=taker_buy, funding=funding,
                    step=step, max_columns=max_columns, grid=grid)
-    swept, heat, heat_t, totals, clipped = run_kernel(*prep.kernel_args(per_tier))
+    args = prep.kernel_args(per_tier)
+    heat, heat_t = args[-2], args[-1]
+    swept, totals, clipped = run_kernel(*args)
     if clipped:  # the grid check above makes this unreachable; keep the guard honest
         raise ValueError(f"{clipped} deposit(s) fell outside the price grid; raise grid_range")
     return _wrap(prep, params, swept, heat, heat_t if per_tier else None, totals, candles.attrs)

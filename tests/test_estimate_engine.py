@@ -19,7 +19,9 @@ def _frame(rows, start="2024-01-01", bar="1h"):
 
 
 def _compare(prep, rtol=1e-9):
-    sw, heat, heat_t, tot, clipped = run_kernel(*prep.kernel_args(True))
+    args = prep.kernel_args(True)
+    sw, tot, clipped = run_kernel(*args)
+    heat, heat_t = args[-2], args[-1]
     rsw, rheat, rheat_t, rtot = run_reference(prep)
     assert clipped == 0
     scale = max(float(np.abs(rtot).max()), 1.0)

@@ -1,0 +1,248 @@
+"""Benchmark of the estimator (liqlab.estimate): speed, memory, compile caching.
+
+    python benchmarks/bench_estimate.py            # full run (a few minutes: includes the reference)
+    python benchmarks/bench_estimate.py --quick    # skip the cold-compile and reference timings
+
+The data: one year of 1-minute candles (525,600) made by block-bootstrapping real Binance
+BTCUSDT 1m candles (2023-07-18..08-17, embedded sample ``binance_btcusdt_1m``): whole days of
+(open, high, low, close) ratios to the previous close, with their volumes, drawn with
+replacement and chained; open interest likewise from the hourly Hyperliquid series
+(``hyperliquid_btc_oi_1h``, hourly log changes in blocks of a day). Model: 5 leverage tiers x
+2 sides, 2,000 price bins, 2,000 output columns, otherwise the defaults.
+
+Targets (issue 3): 1 year <= 0.5 s warm and >= 100x the plain-Python reference (timed on a
+slice and scaled); 1 week of 1m re-estimated <= 50 ms warm; peak RSS of the 1-year case
+<= 1 GB; compile time cached across processes (cold vs warm reported).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numba as nb
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = 20231017
+N_YEAR = 525_600
+BINS = 2000
+COLS = 2000
+
+
+def machine() -> str:
+    import numba
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
+                   if x.startswith("MemTotal"))
+        ram = f"{mem / 2**20:.1f} GiB RAM"
+    except (OSError, StopIteration):
+        ram = "RAM unknown"
+    return (f"{cpu}, {os.cpu_count()} cores, {ram}; Python {platform.python_version()}, "
+            f"numba {numba.__version__}, numpy {np.__version__}, pandas {pd.__version__}")
+
+
+def bootstrap_year(n: int = N_YEAR, seed: int = SEED):
+    """One year of 1m candles and hourly OI, block-bootstrapped from the real samples."""
+    import liqlab
+    src = liqlab.load_sample("binance_btcusdt_1m")
+    o, h, l, c, v = (src[k].to_numpy(float) for k in ("open", "high", "low", "close", "volume"))
+    prev = np.concatenate([[o[0]], c[:-1]])
+    ratios = np.stack([o / prev, h / prev, l / prev, c / prev], axis=1)
+    rng = np.random.default_rng(seed)
+    block = 1440
+    starts = rng.integers(0, len(src) - block, size=n // block + 1)
+    idx = np.concatenate([np.arange(s, s + block) for s in starts])[:n]
+    r = ratios[idx]
+    closes = 30_000.0 * np.cumprod(r[:, 3])
+    prevc = np.concatenate([[30_000.0], closes[:-1]])
+    ohlc = r * prevc[:, None]
+    ohlc[:, 1] = np.maximum(ohlc[:, 1], ohlc[:, [0, 3]].max(1))
+    ohlc[:, 2] = np.minimum(ohlc[:, 2], ohlc[:, [0, 3]].min(1))
+    times = pd.date_range("2024-01-01", periods=n, freq="1min", tz="UTC", name="time")
+    candles = pd.DataFrame(ohlc, columns=["open", "high", "low", "close"], index=times)
+    candles["volume"] = v[idx]
+    candles.attrs.update(exchange="binance", symbol="BTCUSDT", timeframe="1m",
+                         source="block bootstrap of binance_btcusdt_1m")
+    oi_src = liqlab.load_sample("hyperliquid_btc_oi_1h")["oi_usd"].to_numpy(float)
+    d = np.diff(np.log(oi_src))
+    nh = n // 60 + 1
+    hs = rng.integers(0, len(d) - 24, size=nh // 24 + 1)
+    hidx = np.concatenate([np.arange(s, s + 24) for s in hs])[:nh]
+    oi = pd.Series(oi_src[0] * np.exp(np.cumsum(d[hidx])), name="oi_usd",
+                   index=pd.date_range("2023-12-31 23:00", periods=nh, freq="1h", tz="UTC", name="time"))
+    return candles, oi
+
+
+def year_setup(candles):
+    """Defaults, on a relative grid of exactly BINS bins covering this path's levels, and an
+    output step giving COLS columns."""
+    import liqlab
+    from liqlab.grid import PriceGrid
+    p0 = float(candles["open"].iloc[0])
+    lo, hi = float(candles["low"].min()) * 0.79, float(candles["high"].max()) * 1.21
+    rel = float(np.log(hi / lo) / (BINS - 2))
+    k0 = int(np.floor(np.log(lo) / rel)) - 1
+    grid = PriceGrid(relative=True, step=rel, k0=k0, n=BINS)
+    params = liqlab.ModelParams(bin_rel=rel, grid_range=max(p0 / lo, hi / p0) * 1.01)
+    span = candles.index[-1] - candles.index[0]
+    step = pd.Timedelta(minutes=int(np.ceil(span / pd.Timedelta(minutes=1) / (COLS - 1))))
+    return params, grid, step
+
+
+@nb.njit(cache=True)
+def bare_loop(lo, hi, close, u_close, lfac, amt, snap, nbins, out):
+    """For scale: only the core work (sweep from a moving frontier, 10 interpolated deposits
+    per candle at the close, snapshots of the per-side totals at the output columns)."""
+    T = lfac.shape[1]
+    g = np.zeros((2, T, nbins))
+    top = np.zeros(T, np.int64)
+    bot = np.full(T, nbins, np.int64)
+    swept = 0.0
+    for i in range(lo.shape[0]):
+        il = int(np.ceil(lo[i] - 0.5))
+        ih = int(np.floor(hi[i] - 0.5))
+        for t in range(T):
+            while top[t] > il and top[t] > 0:
+                top[t] -= 1
+                swept += g[0, t, top[t]]
+                g[0, t, top[t]] = 0.0
+            while bot[t] <= ih and bot[t] < nbins:
+                swept += g[1, t, bot[t]]
+                g[1, t, bot[t]] = 0.0
+                bot[t] += 1
+        for s in range(2):
+            for t in range(T):
+                x = u_close[i] + lfac[s, t] - 0.5
+                j = int(np.floor(x))
+                w = x - j
+                g[s, t, j] += amt[i] * (1 - w)
+                g[s, t, j + 1] += amt[i] * w
+                if s == 0:
+                    top[t] = max(top[t], j + 2)
+                else:
+                    bot[t] = min(bot[t], j)
+        c = snap[i]
+        if c >= 0:
+            for s in range(2):
+                for b in range(nbins):
+                    acc = 0.0
+                    for t in range(T):
+                        acc += g[s, t, b]
+                    out[s, c, b] = acc
+    return swept
+
+
+def best_of(fn, k: int = 5) -> float:
+    ts = []
+    for _ in range(k):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    return min(ts)
+
+
+def _child(mode: str) -> None:
+    """Run in a fresh process: 'first' times the first estimate; 'rss' reports peak memory."""
+    import liqlab
+    candles, oi = bootstrap_year()
+    params, grid, step = year_setup(candles)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
+    r = liqlab.estimate(candles, oi=oi, params=params, grid=grid, step=step, max_columns=COLS)
+    dt = time.perf_counter() - t
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"first_call_s": dt, "rss_before_mb": rss0 / 1024, "rss_peak_mb": rss1 / 1024,
+                      "heatmap_mb": r.heatmap.nbytes / 2**20}))
+
+
+def _run_child(mode: str, env_extra: dict) -> dict:
+    env = dict(os.environ, **env_extra)
+    out = subprocess.run([sys.executable, __file__, "--child", mode], env=env, capture_output=True,
+                         text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--child")
+    args = ap.parse_args()
+    if args.child:
+        _child(args.child)
+        return
+    import liqlab
+    from liqlab.engine import run_kernel
+    from liqlab.estimate import prepare
+    print("machine:", machine())
+    candles, oi = bootstrap_year()
+    params, grid, step = year_setup(candles)
+    kw = dict(params=params, grid=grid, step=step, max_columns=COLS)
+    prep = prepare(candles, oi, **kw)
+    print(f"data: {len(candles):,} 1m candles ({candles.index[0]:%Y-%m-%d} .. {candles.index[-1]:%Y-%m-%d}, "
+          f"close {candles['close'].min():,.0f}..{candles['close'].max():,.0f}), {len(oi):,} hourly OI; "
+          f"{len(prep.tier_labels)} tiers x 2 sides, {prep.grid.n:,} bins, {len(prep.col_times):,} "
+          f"columns (step {prep.step}), {len(prep.ent_w)} entry points (high, low, close)")
+    if not args.quick:
+        with tempfile.TemporaryDirectory() as cache:
+            cold = _run_child("first", {"NUMBA_CACHE_DIR": cache})
+            warm_proc = _run_child("first", {"NUMBA_CACHE_DIR": cache})
+        print(f"first estimate in a fresh process: cold (compiling) {cold['first_call_s']:.2f} s, "
+              f"with numba's cache {warm_proc['first_call_s']:.2f} s")
+    liqlab.estimate(candles.iloc[:1000], oi=oi, **kw)      # compile / load the cache
+    t_full = best_of(lambda: liqlab.estimate(candles, oi=oi, **kw))
+    t_prep = best_of(lambda: prepare(candles, oi, **kw))
+    t_args = best_of(lambda: prep.kernel_args(True))
+    t_kernel = best_of(lambda: run_kernel(*prep.kernel_args(True))) - t_args
+    t_kernel_nt = best_of(lambda: run_kernel(*prep.kernel_args(False)))
+    print(f"1 year warm: estimate() {t_full * 1e3:.0f} ms (checks and inputs {t_prep * 1e3:.0f} ms, "
+          f"kernel {t_kernel * 1e3:.0f} ms; without per-tier snapshots {t_kernel_nt * 1e3:.0f} ms)  "
+          f"target <= 500 ms: {'PASS' if t_full <= 0.5 else 'FAIL'}")
+    g = prep.grid
+    uc = g.u(prep.c)
+    lfac = np.log(prep.fac) / g.step
+    amt = prep.inflow.copy()
+    out = np.empty((2, len(prep.col_times), g.n))
+    bare = lambda: bare_loop(g.u(prep.l), g.u(prep.h), prep.c, uc, lfac, amt, prep.snap, g.n, out)
+    bare()
+    t_bare = best_of(bare)
+    print(f"for scale, a bare numba loop (frontier sweep, 10 deposits per candle at the close, "
+          f"{len(prep.col_times):,} snapshots): {t_bare * 1e3:.0f} ms; the full kernel is "
+          f"{t_kernel / t_bare:.1f}x that, estimate() {t_full / t_bare:.1f}x")
+    week = candles.iloc[-7 * 1440:]
+    liqlab.estimate(week, oi=oi, params=params, grid=grid)
+    t_week = best_of(lambda: liqlab.estimate(week, oi=oi, params=params, grid=grid), 10)
+    print(f"1 week of 1m ({len(week):,} candles) re-estimate warm: {t_week * 1e3:.1f} ms  "
+          f"target <= 50 ms: {'PASS' if t_week <= 0.05 else 'FAIL'}")
+    if not args.quick:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from reference_model import run_reference
+        m = 1000
+        sl = prepare(candles.iloc[:m], oi, params, max_columns=COLS, step=step, grid=grid)
+        t = time.perf_counter()
+        run_reference(sl, want_tiers=False)
+        t_ref = (time.perf_counter() - t) * N_YEAR / m
+        print(f"plain-Python reference: {m:,} candles in {t_ref * m / N_YEAR:.1f} s -> "
+              f"{t_ref / 60:.0f} min for a year (scaled); estimate() is {t_ref / t_full:,.0f}x faster  "
+              f"target >= 100x: {'PASS' if t_ref / t_full >= 100 else 'FAIL'}")
+        mem = _run_child("rss", {})
+        print(f"peak RSS of the 1-year case (fresh process): {mem['rss_peak_mb']:.0f} MB "
+              f"({mem['rss_before_mb']:.0f} MB before estimating; heatmap {mem['heatmap_mb']:.0f} MB)  "
+              f"target <= 1024 MB: {'PASS' if mem['rss_peak_mb'] <= 1024 else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()
