@@ -196,7 +196,8 @@ def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, (ccxt.BadRequest, ccxt.AuthenticationError, ccxt.NotSupported)):
         return False
     if isinstance(exc, ccxt.ExchangeError):
-        return any(f'"retCode":{c}' in str(exc) for c in _TRANSIENT_CODES)
+        m = re.search(r'"retCode"\s*:\s*"?(\d+)', str(exc))
+        return bool(m) and m.group(1) in _TRANSIENT_CODES
     return isinstance(exc, (TimeoutError, ConnectionError))
 
 

@@ -100,6 +100,11 @@ _BYBIT_INTERVAL = {"1": "1m", "5": "5m", "15": "15m", "30": "30m", "60": "1h", "
 _BYBIT_OI = {"5min": "5m", "15min": "15m", "30min": "30m", "1h": "1h", "4h": "4h", "1d": "1d"}
 
 
+def _dumps(obj: Any) -> str:
+    """Compact JSON, as the exchanges send it."""
+    return json.dumps(obj, separators=(",", ":"))
+
+
 def tf_ms(tf: str) -> int:
     """'5m' -> 300000."""
     return int(tf[:-1]) * _MS[tf[-1].lower()]
@@ -175,7 +180,7 @@ class Series:
 
 
 def _s(x: float) -> str:
-    return format(float(x), ".10g")
+    return repr(float(x))
 
 
 # --------------------------------------------------------------------------- server
@@ -311,6 +316,8 @@ class FakeExchange:
                 fault.times -= 1
                 if fault.times <= 0:
                     queue.pop(0)
+            if fault is not None and fault.kind == "ok":  # let this request through untouched
+                fault = None
             if fault is not None:
                 if fault.kind == "status":
                     return web.Response(status=fault.status, headers=fault.headers,
@@ -329,7 +336,7 @@ class FakeExchange:
                 if fault.kind == "overlap":
                     q = self._shift(exchange, q, fault.shift)
             status, body = handler(q, fault.kind if fault else None)
-            text = json.dumps(body)
+            text = _dumps(body)
             self.last_body[route] = (status, text)
             if fault is not None and fault.kind == "truncate":
                 text = text[: max(1, len(text) // 2)]
@@ -341,9 +348,9 @@ class FakeExchange:
         if exchange == "okx":
             body = {"code": "50001", "msg": "Service temporarily unavailable. Please try again later.",
                     "data": []}
-            return web.json_response(body, status=503)
+            return web.json_response(body, status=503, dumps=_dumps)
         if exchange == "bybit":
-            return web.json_response({"retCode": 10016, "retMsg": "System error. Please try again later.",
+            return web.json_response(dumps=_dumps, data={"retCode": 10016, "retMsg": "System error. Please try again later.",
                                       "result": {}, "retExtInfo": {}, "time": int(time.time() * 1000)})
         return web.Response(status=503, text="<html>System is under maintenance.</html>")
 
@@ -540,7 +547,7 @@ class FakeExchange:
                     req = json.loads(msg.data)
                     reply = self._ws_reply(exchange, req)
                     if reply is not None:
-                        await ws.send_str(json.dumps(reply))
+                        await ws.send_str(_dumps(reply))
                     if req.get("method") == "SUBSCRIBE" or req.get("op") == "subscribe":
                         self.subscriptions.append((exchange, req))
                         await self._flush(exchange)
@@ -574,7 +581,7 @@ class FakeExchange:
         while self._pending[exchange]:
             msg = self._pending[exchange].pop(0)
             for w in conns:
-                await w.send_str(json.dumps(msg))
+                await w.send_str(_dumps(msg))
 
     async def _push(self, exchange: str, message: Any) -> None:
         self._pending[exchange].append(message)
