@@ -127,4 +127,5 @@ def multi_timeframe(views: dict[str, tuple[xr.Dataset, pd.DataFrame]], *, side: 
         charts.append(chart.redim(time=hv.Dimension(f"time_{label}", label="time (UTC)")))
     lo = min(_ylim(c)[0] for _, c in views.values())
     hi = max(_ylim(c)[1] for _, c in views.values())
-    return hv.Layout(charts).cols(len(charts)).opts(hv.opts.Overlay(ylim=(lo, hi)), shared_axes=True)
+    return hv.Layout(charts).cols(len(charts)).opts(hv.opts.Overlay(ylim=(lo, hi)),
+                                                    hv.opts.Layout(shared_axes=True))

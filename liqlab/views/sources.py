@@ -95,6 +95,7 @@ def load_window(window: str, end, exchanges: list[str] | None = None) -> WindowD
     cs = cs[cs["name"] != "binance_btc_1h_multivenue"]  # the same series as binance_btcusdt_1h
     picked: dict[str, str] = {}
     notes: list[str] = []
+    short: set[str] = set()
     for ex in dict.fromkeys(cs["exchange"]):
         if exchanges is not None and ex not in exchanges:
             continue
@@ -105,11 +106,13 @@ def load_window(window: str, end, exchanges: list[str] | None = None) -> WindowD
             picked[ex] = full["name"].iloc[0]
         elif len(part):
             picked[ex] = part["name"].iloc[0]
-            notes.append(f"{ex}: candles start after the {w.warmup.days}-day warm-up should begin")
+            short.add(ex)
     if picked:  # a coarser venue would coarsen every exchange's columns: keep the fine ones
         bars = {ex: cs.loc[cs["name"] == n, "bar"].iloc[0] for ex, n in picked.items()}
         limit = max(w.bar, min(bars.values()))
         picked = {ex: n for ex, n in picked.items() if bars[ex] <= limit}
+    notes += [f"{ex}: candles start after the {w.warmup.days}-day warm-up should begin"
+              for ex in picked if ex in short]
     if not picked:
         spans = "; ".join(f"{r.name} {r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}" for r in cs.itertuples())
         which = f"{'/'.join(exchanges)} " if exchanges else ""

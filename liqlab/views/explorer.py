@@ -1,0 +1,258 @@
+"""The explorer: the heatmap page with a widget for every model parameter (generated from
+``ModelParams.spec()``), a window (timeframe) selector, an exchange filter, a window-end picker
+with cascade shortcuts, and layer toggles. A change re-estimates (or, for view-only controls,
+only re-renders) and redraws the charts in place, debounced, without re-running any cell.
+
+In a notebook::
+
+    from liqlab.views.explorer import Explorer
+    ex = Explorer()          # 3 days to 2025-10-11 00:00 UTC, all exchanges with data
+    ex                       # controls above, charts below
+
+The charts are holoviews DynamicMaps fed by one stream; every change bumps the stream, so the
+same bokeh plots update (and datashader re-aggregates on zoom and pan).
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import holoviews as hv
+import ipywidgets as w
+import numpy as np
+import pandas as pd
+
+from liqlab.views import confluence, layout, panels, sources, style, widgets
+from liqlab.views import heatmap as heat
+from liqlab.views.profile import profile as side_profile
+from liqlab.views.scale import ColourScale
+
+__all__ = ["Explorer"]
+
+_VIEW_ONLY = ("side", "tiers", "scale", "clip", "gamma", "usd_max", "layers", "exchange")
+
+
+class Explorer:
+    """Interactive heatmap explorer. ``window`` is a name of :data:`liqlab.WINDOWS`, ``end`` the
+    window's right edge (UTC), ``exchange`` one exchange or :data:`sources.AGGREGATE`."""
+
+    def __init__(self, window: str = "3d", end="2025-10-11T00:00Z", exchange: str = sources.AGGREGATE,
+                 params=None, debounce: float = 0.3, width: int = style.WIDTH):
+        import liqlab
+        from liqlab.windows import WINDOWS
+
+        self.params = params or liqlab.ModelParams()
+        self.debounce = debounce
+        self.width = width
+        self._pending = None
+        self._version = hv.streams.Stream.define("Version", version=0)()
+        self.timings: dict[str, float] = {}
+        # -- controls -----------------------------------------------------------------------
+        self.param_widgets = widgets.param_widgets(self.params)
+        self.window = w.Dropdown(options=list(WINDOWS), value=window, description="window")
+        self.end = w.Text(value=str(end), description="window end", continuous_update=False,
+                          tooltip="right edge of the window, UTC, e.g. 2025-10-11T00:00Z")
+        self.jump = w.Dropdown(options=["(jump to a cascade)"] + list(sources.CASCADES),
+                               description="jump to", layout=w.Layout(width="380px"))
+        self.back = w.Button(description="◀ one window", tooltip="move the window back by its length")
+        self.fwd = w.Button(description="one window ▶", tooltip="move the window forward")
+        self.exchange = w.Dropdown(description="exchange")
+        self.side = w.ToggleButtons(options=list(heat.SIDES), value="both", description="side")
+        self.tiers = w.SelectMultiple(description="tiers", rows=5,
+                                      tooltip="leverage tiers to show (no re-estimate)")
+        self.scale = w.ToggleButtons(options=["relative", "absolute"], value="relative",
+                                     description="scale")
+        self.clip = w.FloatSlider(value=99.5, min=90, max=100, step=0.1, description="clip pct",
+                                  continuous_update=False)
+        self.gamma = w.FloatSlider(value=1.5, min=0.2, max=4, step=0.1, description="gamma",
+                                   continuous_update=False)
+        self.usd_max = w.FloatText(value=0.0, description="abs. max $",
+                                   tooltip="top of the absolute scale, USD per bin (fixed)")
+        self.layers = w.SelectMultiple(options=["candles", "round levels", "liquidations", "profile"],
+                                       value=("candles", "round levels", "liquidations", "profile"),
+                                       description="layers", rows=4)
+        self.status = w.HTML()
+        # -- data and first estimate --------------------------------------------------------
+        self._load(window, end)
+        self.exchange.options = [sources.AGGREGATE] + self.data.exchanges
+        self.exchange.value = exchange if exchange in self.exchange.options else sources.AGGREGATE
+        self._estimate()
+        self.usd_max.value = round(heat.absolute_scale(self._heatmap()).usd_max, -3)
+        # -- wiring -------------------------------------------------------------------------
+        for name, wid in self.param_widgets.items():
+            widgets.observe(wid, lambda ch, n=name: self._changed("param"))
+        for wid in (self.window, self.end):
+            wid.observe(lambda ch: self._changed("data"), names="value")
+        for name in _VIEW_ONLY:
+            getattr(self, name).observe(lambda ch: self._changed("view"), names="value")
+        self.jump.observe(self._jump, names="value")
+        self.back.on_click(lambda _: self._step(-1))
+        self.fwd.on_click(lambda _: self._step(+1))
+        self._dirty: set[str] = set()
+        self._show_status()
+
+    # -- state ------------------------------------------------------------------------------
+    def _load(self, window: str, end) -> None:
+        t0 = time.perf_counter()
+        self.data = sources.load_window(window, end)
+        self.timings["load_s"] = time.perf_counter() - t0
+
+    def _estimate(self) -> None:
+        t0 = time.perf_counter()
+        self.result = sources.estimate_window(self.data, self.params)
+        self.timings["estimate_s"] = time.perf_counter() - t0
+        labels = self.result.tier_labels
+        if list(self.tiers.options) != labels:
+            self.tiers.options = labels
+            self.tiers.value = tuple(labels)
+
+    def _result_for_exchange(self):
+        ex = self.exchange.value
+        if ex != sources.AGGREGATE and self.result.by_exchange and ex in self.result.by_exchange:
+            return self.result.by_exchange[ex]
+        return self.result
+
+    def candles(self) -> pd.DataFrame:
+        """The candles drawn: the selected exchange's (the first exchange's for the aggregate)."""
+        ex = self.exchange.value
+        return self.data.candles(None if ex == sources.AGGREGATE else ex)
+
+    def _heatmap(self):
+        c = self.candles()
+        lo, hi = float(c["low"].min()), float(c["high"].max())
+        return layout.crop(self._result_for_exchange().heatmap, self.data.start, self.data.end,
+                           lo / 1.25, hi * 1.25)
+
+    def colour_scale(self) -> ColourScale:
+        if self.scale.value == "absolute":
+            return ColourScale("absolute", gamma=self.gamma.value, usd_max=max(self.usd_max.value, 1.0))
+        return ColourScale("relative", clip=self.clip.value, gamma=self.gamma.value)
+
+    def _tiers(self):
+        sel = list(self.tiers.value)
+        return None if sel == list(self.tiers.options) else sel
+
+    # -- updates ----------------------------------------------------------------------------
+    def _changed(self, what: str) -> None:
+        self._dirty.add(what)
+        if self.debounce <= 0:
+            self.refresh()
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None:  # no event loop (plain Python): apply at once
+            self.refresh()
+            return
+        if self._pending is not None:
+            self._pending.cancel()
+        self._pending = loop.call_later(self.debounce, self.refresh)
+
+    def _jump(self, change) -> None:
+        if change["new"] in sources.CASCADES:
+            self.end.value = sources.CASCADES[change["new"]]
+
+    def _step(self, direction: int) -> None:
+        from liqlab.windows import WINDOWS
+        end = pd.Timestamp(self.end.value)
+        end = end.tz_localize("UTC") if end.tz is None else end
+        self.end.value = (end + direction * WINDOWS[self.window.value].length).strftime("%Y-%m-%dT%H:%MZ")
+
+    def read_params(self):
+        """The ModelParams the widgets hold (ValueError if one is out of bounds)."""
+        values = {s.name: widgets.value_of(s, self.param_widgets[s.name]) for s in self.params.spec()}
+        return type(self.params)(**values)
+
+    def refresh(self) -> None:
+        """Apply every pending change now: reload the window if it moved, re-estimate if the
+        parameters changed, then redraw. Errors (a parameter out of bounds, a window outside the
+        data) are shown in the status line; the charts keep the last good picture."""
+        self._pending = None
+        dirty, self._dirty = self._dirty, set()
+        t0 = time.perf_counter()
+        try:
+            if "data" in dirty:
+                self._load(self.window.value, self.end.value)
+                ex = self.exchange.value
+                self.exchange.options = [sources.AGGREGATE] + self.data.exchanges
+                self.exchange.value = ex if ex in self.exchange.options else sources.AGGREGATE
+            if "param" in dirty:
+                self.params = self.read_params()
+            if dirty & {"data", "param"}:
+                self._estimate()
+        except ValueError as exc:
+            self.status.value = f"<span style='color:#d32f2f'><b>not applied:</b> {exc}</span>"
+            return
+        self._version.event(version=self._version.contents["version"] + 1)
+        self.timings["refresh_s"] = time.perf_counter() - t0
+        self._show_status()
+
+    def _show_status(self) -> None:
+        r = self._result_for_exchange()
+        hm = r.heatmap
+        notes = "; ".join(self.data.notes + list(filter(None, [self.result.meta.get("grid_widened")])))
+        self.status.value = (
+            f"<b>{self.exchange.value}</b>, {self.window.value} to {self.data.end:%Y-%m-%d %H:%M} UTC "
+            f"({', '.join(f'{e}: {n}' for e, n in self.data.samples.items())}); "
+            f"{hm.sizes['time']} columns x {hm.sizes['price']} bins; estimate "
+            f"{self.timings.get('estimate_s', 0) * 1e3:.0f} ms. <i>{notes}</i>")
+
+    # -- views ------------------------------------------------------------------------------
+    def _mesh(self, version: int = 0) -> hv.QuadMesh:
+        return heat.quadmesh(heat.side_values(self._heatmap(), self.side.value, self._tiers()))
+
+    def _overlay(self, version: int = 0) -> hv.Overlay:
+        c = self.candles()
+        lo, hi = layout._ylim(c)
+        items = [panels.last_price(c)]
+        if "candles" in self.layers.value:
+            items.append(panels.candles(c))
+        if "round levels" in self.layers.value:
+            items.append(confluence.round_numbers(lo, hi))
+        if "liquidations" in self.layers.value and self.data.liquidations is not None:
+            items.append(panels.liquidations(self.data.liquidations))
+        return hv.Overlay(items).opts(hv.opts.Overlay(ylim=(lo, hi)))
+
+    def _profile(self, version: int = 0) -> hv.Overlay:
+        c = self.candles()
+        prof = side_profile(self._heatmap(), float(c["close"].iloc[-1]), tiers=self._tiers(),
+                            ylim=layout._ylim(c))
+        return prof[0]
+
+    def _lower(self, version: int = 0) -> hv.Rectangles:
+        return panels.volume(self.candles()).opts(width=self.width, framewise=True, **style.AXES)
+
+    def _rsi(self, version: int = 0) -> hv.Overlay:
+        return confluence.rsi_panel(self.candles())
+
+    def view(self) -> hv.Layout:
+        """The charts, live: heatmap with overlays and profile, volume and RSI below."""
+        s = [self._version]
+        mesh = hv.DynamicMap(self._mesh, streams=s)
+        shaded = heat.heatmap(mesh, scale=None, dynamic=True, width=self.width)
+        shaded = shaded.apply(lambda img, **kw: heat.shade(img, self.colour_scale()), streams=s)
+        main = (shaded * hv.DynamicMap(self._overlay, streams=s)).opts(
+            hv.opts.Image(framewise=True), hv.opts.Overlay(width=self.width, height=style.MAIN_HEIGHT,
+                                                          framewise=True, **style.AXES))
+        prof = hv.DynamicMap(self._profile, streams=s).opts(framewise=True)
+        vol = hv.DynamicMap(self._lower, streams=s)
+        rsi = hv.DynamicMap(self._rsi, streams=s).opts(
+            hv.opts.Overlay(width=self.width, framewise=True, **style.AXES))
+        return hv.Layout([main, prof, vol, hv.Empty(), rsi, hv.Empty()]).cols(2).opts(shared_axes=True)
+
+    def controls(self) -> w.Widget:
+        """The control panel: data row, view row, then the model parameters by group."""
+        data_row = w.HBox([self.window, self.exchange, self.end])
+        nav = w.HBox([self.jump, self.back, self.fwd])
+        view_row = w.HBox([w.VBox([self.side, self.scale]),
+                           w.VBox([self.clip, self.gamma, self.usd_max]), self.tiers, self.layers])
+        acc = widgets.grouped(self.params, self.param_widgets)
+        acc.selected_index = 0
+        return w.VBox([data_row, nav, view_row, w.HTML("<b>model parameters</b> (liqlab.ModelParams)"),
+                       acc, self.status])
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+        display(self.controls())
+        display(self.view())
