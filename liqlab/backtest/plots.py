@@ -8,7 +8,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["lift_figure", "reliability_figure", "calibration_figure"]
+__all__ = ["lift_figure", "reliability_figure", "calibration_figure", "to_png"]
+
+
+def to_png(fig, dpi: int = 110) -> bytes:
+    """PNG bytes of a figure (``IPython.display.Image(to_png(fig))`` shows it in a notebook)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
 
 
 def _figure(w=7.0, h=3.6):

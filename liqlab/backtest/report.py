@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 
 import pandas as pd
 
-from .plots import lift_figure, reliability_figure
+from .plots import lift_figure, reliability_figure, to_png
 from .study import NULLS, StudyResult
 
 __all__ = ["study_tables", "study_figures", "html_report", "figure_png", "plain_words"]
@@ -32,9 +31,7 @@ def study_tables(study: StudyResult) -> dict[str, pd.DataFrame]:
 
 def figure_png(fig) -> str:
     """A matplotlib figure as a base64 PNG data URI."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(to_png(fig)).decode("ascii")
 
 
 def _table(df: pd.DataFrame) -> str:
