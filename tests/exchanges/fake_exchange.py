@@ -194,6 +194,7 @@ class FakeExchange:
         self.requests: list[tuple[str, dict]] = []
         self.last_body: dict[str, tuple[int, str]] = {}
         self.page_delay = 0.0  # seconds added to every REST answer (to kill a fetch midway)
+        self.files_root: Path | None = None  # served at /data/... (the public dump's layout)
         self._ws: dict[str, list[web.WebSocketResponse]] = collections.defaultdict(list)
         self._pending: dict[str, list[Any]] = collections.defaultdict(list)
         self.subscriptions: list[tuple[str, Any]] = []
@@ -284,6 +285,7 @@ class FakeExchange:
         r.add_get("/v5/market/mark-price-kline", self._route("bybit:mark-price-kline", self._bybit_kline("mark")))
         r.add_get("/v5/market/open-interest", self._route("bybit:open-interest", self._bybit_oi))
         r.add_get("/v5/market/funding/history", self._route("bybit:funding-history", self._bybit_funding))
+        r.add_get("/data/{tail:.*}", self._file)          # data.binance.vision layout
         r.add_get("/market/ws/{stream}", self._ws_handler("binance"))
         r.add_get("/ws/v5/public", self._ws_handler("okx"))
         r.add_get("/v5/public/linear", self._ws_handler("bybit"))
@@ -299,6 +301,17 @@ class FakeExchange:
                 await w.close()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        """Files under ``files_root`` at /data/..., as data.binance.vision serves the dump."""
+        self.requests.append(("files", {"path": request.path}))
+        root = self.files_root
+        if root is None:
+            raise web.HTTPNotFound()
+        path = (root / request.match_info["tail"]).resolve()
+        if root.resolve() not in path.parents or not path.is_file():
+            raise web.HTTPNotFound()
+        return web.Response(body=path.read_bytes(), content_type="application/zip")
 
     # ---- REST plumbing: faults, then the handler's (status, body)
     def _route(self, route: str, handler: Any) -> Any:
