@@ -155,17 +155,29 @@ def best_of(fn, k: int = 5) -> float:
     return min(ts)
 
 
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (VmHWM; unlike ru_maxrss it is not inherited from
+    the parent across fork+exec), in MiB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(mode: str) -> None:
     """Run in a fresh process: 'first' times the first estimate; 'rss' reports peak memory."""
     import liqlab
     candles, oi = bootstrap_year()
     params, grid, step = year_setup(candles)
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss0 = peak_rss_mb()
     t = time.perf_counter()
     r = liqlab.estimate(candles, oi=oi, params=params, grid=grid, step=step, max_columns=COLS)
     dt = time.perf_counter() - t
-    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"first_call_s": dt, "rss_before_mb": rss0 / 1024, "rss_peak_mb": rss1 / 1024,
+    rss1 = peak_rss_mb()
+    print(json.dumps({"first_call_s": dt, "rss_before_mb": rss0, "rss_peak_mb": rss1,
                       "heatmap_mb": r.heatmap.nbytes / 2**20}))
 
 
@@ -219,6 +231,10 @@ def main() -> None:
     bare = lambda: bare_loop(g.u(prep.l), g.u(prep.h), prep.c, uc, lfac, amt, prep.snap, g.n, out)
     bare()
     t_bare = best_of(bare)
+    prep_c = prepare(candles, oi, **dict(kw, params=params.replace(entry="close")))
+    t_close = best_of(lambda: run_kernel(*prep_c.kernel_args(True))) - t_args
+    print(f"kernel with entry='close' (10 deposits per candle, like the bare loop below): "
+          f"{t_close * 1e3:.0f} ms")
     print(f"for scale, a bare numba loop (frontier sweep, 10 deposits per candle at the close, "
           f"{len(prep.col_times):,} snapshots): {t_bare * 1e3:.0f} ms; the full kernel is "
           f"{t_kernel / t_bare:.1f}x that, estimate() {t_full / t_bare:.1f}x")

@@ -37,6 +37,16 @@ TOTALS = ("opened", "swept", "closed", "decayed", "outstanding")
 _TINY, _HUGE = 1e-100, 1e100
 
 
+@nb.njit(cache=True, inline="always")
+def _push(q_b, q_t, q_k, q_a, tail, s, b, t, i, v):
+    e = tail[s]
+    q_b[s, e] = b
+    q_t[s, e] = t
+    q_k[s, e] = i
+    q_a[s, e] = v
+    tail[s] = e + 1
+
+
 @nb.njit(cache=True)
 def _renorm(g, s, scale, gsum, act_lo, act_hi, q_a, head, tail):
     sc = scale[s]
@@ -246,28 +256,38 @@ def run_kernel(ep, ue, ent_w, ul, uh, inflow, lshare, close_frac, decay, snap, f
                             j = nbins - 2
                             w = 1.0
                             clipped += 1
-                        for k in range(2):
-                            b = j + k
-                            part = m * w if k == 1 else m * (1.0 - w)
-                            if part <= 0.0:
-                                continue
-                            if (b >= il) if s == 0 else (b <= ih):
-                                now += part          # opened and swept in this candle
-                                continue
-                            v = part * inv
-                            g[s, t, b] += v
+                        m0 = m * (1.0 - w)
+                        m1 = m * w
+                        if s == 0:
+                            hit0 = j >= il
+                            hit1 = j + 1 >= il
+                        else:
+                            hit0 = j <= ih
+                            hit1 = j + 1 <= ih
+                        if hit0:
+                            now += m0            # opened and swept in this candle
+                        elif m0 > 0.0:
+                            v = m0 * inv
+                            g[s, t, j] += v
                             dep += v
-                            if b < act_lo[s, t]:
-                                act_lo[s, t] = b
-                            if b >= act_hi[s, t]:
-                                act_hi[s, t] = b + 1
+                            if j < act_lo[s, t]:
+                                act_lo[s, t] = j
+                            if j >= act_hi[s, t]:
+                                act_hi[s, t] = j + 1
                             if policy == 1:
-                                e = tail[s]
-                                q_b[s, e] = b
-                                q_t[s, e] = t
-                                q_k[s, e] = i
-                                q_a[s, e] = v
-                                tail[s] = e + 1
+                                _push(q_b, q_t, q_k, q_a, tail, s, j, t, i, v)
+                        if hit1:
+                            now += m1
+                        elif m1 > 0.0:
+                            v = m1 * inv
+                            g[s, t, j + 1] += v
+                            dep += v
+                            if j + 1 < act_lo[s, t]:
+                                act_lo[s, t] = j + 1
+                            if j + 1 >= act_hi[s, t]:
+                                act_hi[s, t] = j + 2
+                            if policy == 1:
+                                _push(q_b, q_t, q_k, q_a, tail, s, j + 1, t, i, v)
                 totals[s, 0] += opened
                 swept[i, s] += now
                 gsum[s] += dep
