@@ -107,3 +107,23 @@ def test_three_candles_by_hand():
     assert float(col0.sel(price=109.25)) == pytest.approx(100 * (1 - w))
     assert float(col0.sel(price=109.75)) == pytest.approx(100 * w)
     assert float(col0.sum()) == pytest.approx(100)
+
+
+def test_renormalisation_keeps_kernel_equal_to_reference():
+    """A 0.001-day half-life shrinks each side's scale factor by 2**-3.5 per 5m candle, so the
+    kernel renormalises its grid about every 95 candles; the reference never needs to."""
+    c = liqlab.load_sample("binance_btcusdt_5m").loc["2025-10-01 00:00":"2025-10-01 23:55"]
+    params = liqlab.ModelParams(decay_half_life_days=0.001, bin_rel=0.002, grid_range=1.3)
+    prep = prepare(c, None, params, step="1h")
+    assert np.prod(prep.decay) < 1e-200
+    _compare(prep)
+
+
+def test_lognormal_tiers_are_its_quantile_midpoints():
+    """median 20x, sigma 0.8, 5 tiers: quantiles 0.1, 0.3, 0.5, 0.7, 0.9 have z = -1.2816,
+    -0.5244, 0, 0.5244, 1.2816, so leverage 20 * exp(0.8 z) = 20 * (0.3587, 0.6574, 1, 1.5212,
+    2.7879) = 7.174, 13.147, 20, 30.425, 55.758."""
+    from liqlab.estimate import leverage_tiers
+    lev, w = leverage_tiers(liqlab.ModelParams(leverage_mode="lognormal"))
+    np.testing.assert_allclose(lev, [7.174, 13.147, 20.0, 30.425, 55.758], rtol=1e-4)
+    np.testing.assert_allclose(w, 0.2)

@@ -94,3 +94,24 @@ def test_later_data_does_not_change_the_grid(btc5m):
     a = liqlab.estimate(btc5m.iloc[:100], params=liqlab.ModelParams(grid_range=1.5), per_tier=False)
     b = liqlab.estimate(btc5m, params=liqlab.ModelParams(grid_range=1.5), per_tier=False)
     assert a.meta["grid"] == b.meta["grid"]
+
+
+def test_tiers_toggle_without_re_estimating(btc5m, hl_oi):
+    r = liqlab.estimate(btc5m.loc["2025-10-09":"2025-10-10"], oi=hl_oi)
+    assert r.tier_labels == ["5x", "10x", "25x", "50x", "100x"]
+    low, high = r.tiers(["5x", "10x"]), r.tiers([2, 3, 4])
+    np.testing.assert_allclose(low["long_usd"] + high["long_usd"], r.heatmap["long_usd"], rtol=1e-5,
+                               atol=1e-2)
+    # a 100x long sits 0.60 % below its entry, a 5x long 19.7 %: the high tier hugs the price
+    c = float(btc5m.loc["2025-10-10 23:55", "close"])
+    logd = np.abs(np.log(r.heatmap["price"].to_numpy() / c))
+
+    def mean_distance(ds):
+        v = ds["long_usd"].isel(time=-1).to_numpy()
+        return float((v * logd).sum() / v.sum())
+
+    d100, d5 = mean_distance(r.tiers(["100x"])), mean_distance(r.tiers(["5x"]))
+    print(f"mean log-distance of long levels from the close: 100x {d100:.3f}, 5x {d5:.3f}")
+    assert d100 < d5 / 2
+    with pytest.raises(ValueError, match="unknown tier"):
+        r.tiers(["7x"])
