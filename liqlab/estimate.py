@@ -24,13 +24,13 @@ the state after candle ``i`` depends only on inputs up to ``i``.
 from __future__ import annotations
 
 import json
+from statistics import NormalDist
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy.stats import norm
 
 from liqlab import schema
 from liqlab.engine import POLICIES, TOTALS, run_kernel
@@ -133,7 +133,8 @@ def leverage_tiers(params: ModelParams) -> tuple[np.ndarray, np.ndarray]:
     else:
         k = params.lognormal_tiers
         q = (np.arange(k) + 0.5) / k
-        lev = np.exp(np.log(params.lognormal_median) + params.lognormal_sigma * norm.ppf(q))
+        z = np.array([NormalDist().inv_cdf(x) for x in q])
+        lev = np.exp(np.log(params.lognormal_median) + params.lognormal_sigma * z)
         table = load_brackets(params.brackets)
         cap = table.for_notional(params.position_usd).max_leverage
         lev = np.clip(lev, 1.1, cap)

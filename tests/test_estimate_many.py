@@ -45,3 +45,15 @@ def test_bad_inputs():
         liqlab.estimate_many({})
     with pytest.raises(ValueError, match="must be candles"):
         liqlab.estimate_many({"x": 3})
+
+
+def test_public_api_names():
+    """liqlab.estimate stays callable after its module is imported (the package attribute then
+    is the module, which forwards calls), and the other public names resolve."""
+    import importlib
+    importlib.import_module("liqlab.estimate")
+    c = liqlab.load_sample("binance_btcusdt_5m").iloc[:50]
+    r = liqlab.estimate(c)
+    assert isinstance(r, liqlab.EstimateResult)
+    assert callable(liqlab.estimate_many) and "1y" in liqlab.WINDOWS
+    assert liqlab.ModelParams().replace(entry="close").entry == "close"
