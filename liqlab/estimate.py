@@ -9,8 +9,11 @@ shares, closing fractions, decay) from the inputs, runs the numba kernel
   ``short_usd`` are the outstanding notional (USD) by liquidation price at the end of each
   output column; ``long_usd_tier`` / ``short_usd_tier`` (dims ``tier, time, price``, float32)
   split it by leverage tier so a view can toggle tiers without re-estimating. The ``time``
-  coordinate is each column's *start*; its value is the state after the last candle that
-  opens inside ``[time, time + step)``. ``price`` is the bin centre (``price_lower`` /
+  coordinate (UTC, tz-aware like every liqlab frame: read it with
+  ``heatmap.indexes['time']``) is each column's *start*; its value is the state after the
+  last candle that opens inside ``[time, time + step)`` (``attrs['step']``), so a column is
+  known at ``time + step`` (the last column at the last candle's end when
+  ``meta['last_column_partial']``). ``price`` is the bin centre (``price_lower`` /
   ``price_upper`` the edges).
 - ``result.swept``: DataFrame indexed like the candles, ``long_usd`` / ``short_usd``: the
   model's predicted liquidations in each candle.
@@ -418,6 +421,14 @@ def prepare(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, *
                          f"{first}) but the grid spans {grid.centres[0]:,.2f}..{grid.centres[-1]:,.2f} "
                          "(bin centres); raise grid_range")
     snap, col_times, step = _columns(index, bar, step, max_columns)
+    if params.close_policy == "oldest":
+        records = 2 * len(t) * len(lev) * len(ent_w) * 2
+        if records * 20 > 2 * 2**30:
+            raise ValueError(f"close_policy='oldest' keeps a record per deposit: {records:,} records "
+                             f"(about {records * 20 / 2**30:.1f} GiB) for {len(t):,} candles; use fewer "
+                             "candles, fewer entry points or tiers, or another close_policy")
+    last_end = t[-1] + bar.value
+    meta["last_column_partial"] = bool(last_end < col_times[-1].value + step.value)
     meta.update(inputs=inputs, grid=grid.describe(), grid_info=grid.to_dict(),
                 columns=len(col_times), step=str(step),
                 tiers=[_tier_label(x) for x in lev], tier_weights=tier_w.tolist(),

@@ -160,5 +160,6 @@ def trim(result, start):
     keep = pd.DatetimeIndex(result.heatmap.indexes["time"]) >= start
     hm = result.heatmap.isel(time=keep)
     sw = result.swept.loc[result.swept.index >= start]
-    meta = dict(result.meta, window_start=str(start))
+    first = result.swept.index[0] if len(result.swept) else start
+    meta = dict(result.meta, window_start=str(start), warmup=str(max(start - first, pd.Timedelta(0))))
     return replace(result, heatmap=hm, swept=sw, meta=meta)

@@ -53,3 +53,13 @@ def test_incomplete_bars_are_dropped_and_bad_requests_fail():
         window_inputs("5y", END, C5)
     with pytest.raises(ValueError, match="no candles"):
         window_inputs("12h", "2020-01-01", C5)
+
+
+def test_trim_records_the_warm_up_and_partial_columns():
+    d = window_inputs("1w", "2025-10-11 03:17", C5)
+    start = d.pop("start")
+    d.pop("data_start"), d.pop("warmup_short")
+    r = trim(liqlab.estimate(**d), start)
+    # data start 2025-09-20 03:17 -> first 5m candle 03:20; window start 2025-10-04 03:17
+    assert r.meta["warmup"] == str(pd.Timedelta("13D 23:57:00"))
+    assert r.meta["last_column_partial"]          # 30-minute columns, data ends at 03:15 + 5m
