@@ -145,3 +145,22 @@ def test_fetch_helper_runs_each_kind(fake, store_root):
     assert reps[1].complete and reps[1].rows_added == 23
     assert not reps[0].complete      # the fake's OKX candles are from 2022: a reported hole
     assert reps[0].holes[0].rows == 23
+
+
+def test_start_is_moved_to_the_listing_time(fake, store_root):
+    # Binance BTCUSDT perpetual onboardDate 1569398400000 = 2019-09-25 08:00 UTC
+    f = make(fake, liqlab.Store(store_root), "binance")
+    rep = f.fetch("candles", "1h", since="2019-01-01", until="2019-09-25T12:00")
+    assert rep.start == pd.Timestamp("2019-09-25 08:00", tz="UTC")
+    assert any("listed" in n for n in rep.notes)
+    assert rep.holes[0].rows == 4      # the fake has no 2019 data: reported, not skipped
+
+
+def test_watch_survives_a_failing_round(fake, store_root):
+    store = liqlab.Store(store_root)
+    f = make(fake, store, "bybit", now="2025-10-10T02:00")
+    fake.fault("bybit:kline", "status", status=503, times=6)       # the first round gives up
+    runs = []
+    n = watch([Job(f, "candles", "5m")], short_every=1, cycles=2, sleep=lambda s: None,
+              clock=iter(range(100)).__next__, on_report=runs.append)
+    assert n == 2 and len(runs) == 1 and runs[0].rows_added == 24
