@@ -116,7 +116,13 @@ class Prepared:
         (``np.empty``: the kernel writes every cell; numpy backs large arrays with huge pages,
         which makes first writes much cheaper than numba's own zeroed allocation)."""
         g = self.grid
-        ep = np.ascontiguousarray(np.stack([self.o, self.h, self.l, self.c], axis=1) @ self.ent_coef.T)
+        ep = np.zeros((len(self.o), len(self.ent_w)))
+        for p, coef in enumerate(self.ent_coef):
+            for k, price in enumerate((self.o, self.h, self.l, self.c)):
+                if coef[k] == 1.0:
+                    ep[:, p] += price
+                elif coef[k] != 0.0:
+                    ep[:, p] += coef[k] * price
         ue = np.ascontiguousarray(g.u(ep))
         ncols, T = len(self.col_times), self.fac.shape[1]
         heat = np.empty((2, ncols, g.n))
