@@ -187,3 +187,21 @@ def test_walk_forward_defaults_by_hand():
     assert c["difference"] == pytest.approx(2.0) and c["lo"] == pytest.approx(2.0)
     with pytest.raises(ValueError, match="too few"):
         walk_forward_defaults(per[per["period"] < per["period"].iloc[5]], n_folds=3)
+
+
+def test_one_axis_comparisons_and_current_defaults():
+    from liqlab.validation.defaults import (current_defaults_label, default_grid,
+                                            one_axis_comparisons)
+
+    per = _grid_periods()
+    per["label"] = per["label"].map({"good": "a | x | even", "late": "b | x | even",
+                                     "bad": "a | y | direction"})   # two axes changed: left out
+    t = one_axis_comparisons(per, "a | x | even", n_boot=100)
+    assert t["changed_to"].tolist() == ["b"] and t["axis"].tolist() == ["inflow"]
+    assert t["difference"].iloc[0] < 0 and t["p_holm"].iloc[0] >= t["p_value"].iloc[0]
+    label = current_defaults_label(default_grid())
+    p = liqlab.ModelParams()
+    inflow, lev, rule = label.split(" | ")
+    assert rule == p.side_rule
+    with pytest.raises(ValueError, match="no grid point"):
+        current_defaults_label([{"label": "x", "side_rule": "nonexistent"}])

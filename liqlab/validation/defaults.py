@@ -17,7 +17,8 @@ import pandas as pd
 from .scores import score_table, spearman
 
 __all__ = ["LEVERAGE_MIXES", "INFLOW_MIXES", "SIDE_RULES", "default_grid", "grid_periods",
-           "walk_forward_defaults", "compare_points"]
+           "walk_forward_defaults", "compare_points", "one_axis_comparisons",
+           "current_defaults_label"]
 
 #: leverage mixes over the default tiers 5/10/25/50/100x (or a lognormal)
 LEVERAGE_MIXES = {
@@ -131,5 +132,42 @@ def compare_points(periods: pd.DataFrame, a: str, b: str, *, n_boot: int = 1000,
     diffs = np.array([_crit(ga.iloc[i]) - _crit(gb.iloc[i]) for i in idx])
     diffs = diffs[np.isfinite(diffs)]
     lo, hi = np.quantile(diffs, [0.025, 0.975])
+    p = min(1.0, 2 * min((np.sum(diffs <= 0) + 1) / (diffs.size + 1),
+                         (np.sum(diffs >= 0) + 1) / (diffs.size + 1)))
     return {"a": a, "b": b, "n": n, "difference": _crit(ga) - _crit(gb),
-            "lo": float(lo), "hi": float(hi)}
+            "lo": float(lo), "hi": float(hi), "p_value": float(p)}
+
+
+def one_axis_comparisons(periods: pd.DataFrame, default_label: str, *, n_boot: int = 1000,
+                         seed: int = 0) -> pd.DataFrame:
+    """Every grid point that differs from ``default_label`` in exactly one axis (inflow mix,
+    leverage mix or side rule), compared with it (:func:`compare_points`), with Holm-adjusted
+    p-values across all these comparisons (two-sided bootstrap p-values)."""
+    from liqlab.backtest.metrics import holm
+
+    base = default_label.split(" | ")
+    rows = []
+    for label in sorted(periods["label"].unique()):
+        parts = label.split(" | ")
+        diff = [i for i in range(3) if parts[i] != base[i]]
+        if len(diff) != 1:
+            continue
+        r = compare_points(periods, label, default_label, n_boot=n_boot, seed=seed)
+        rows.append({"axis": ("inflow", "leverage", "side_rule")[diff[0]], "changed_to": parts[diff[0]],
+                     **{k: r[k] for k in ("n", "difference", "lo", "hi", "p_value")}})
+    out = pd.DataFrame(rows)
+    out["p_holm"] = holm(out["p_value"].to_numpy())
+    return out.sort_values(["axis", "difference"], ascending=[True, False]).reset_index(drop=True)
+
+
+def current_defaults_label(grid: list[dict]) -> str:
+    """The label of the grid point equal to ``ModelParams()``'s shipped defaults on every axis
+    the grid varies (ValueError if the grid has no such point)."""
+    from liqlab.params import ModelParams
+
+    d = ModelParams().to_dict()
+    for g in grid:
+        if all(d.get(k) == v or (isinstance(v, tuple) and tuple(d.get(k, ())) == v)
+               for k, v in g.items() if k != "label"):
+            return g["label"]
+    raise ValueError("no grid point equals the current ModelParams defaults; add one to the grid")
