@@ -65,8 +65,9 @@ def _renorm(g, s, scale, gsum, act_lo, act_hi, q_a, head, tail):
 def run_kernel(ep, ue, ent_w, ul, uh, inflow, lshare, close_frac, decay, snap, fac, tier_w,
                relative, step, k0, nbins, policy, heat, heat_t):
     """Run the model over prepared arrays (see :meth:`liqlab.estimate.Prepared.kernel_args`):
-    ``ep[n, P]`` entry prices, ``ue[n, P]`` their grid coordinates and ``ent_w[P]`` weights, ``ul``/``uh`` the
-    grid coordinates of the sweep low/high. Fills ``heat[2, ncols, nbins]`` (float64) and
+    ``ep[n, P]`` entry prices, ``ue[n, P]`` their anchored grid coordinates
+    (:meth:`liqlab.grid.PriceGrid.coord`) and ``ent_w[P]`` their weights, ``ul``/``uh`` the
+    anchored coordinates of the sweep low/high. Fills ``heat[2, ncols, nbins]`` (float64) and
     ``heat_t[2, T, ncols, nbins]`` (float32; pass a 0-column array to skip) completely.
     Returns (swept[n, 2], totals[2, 5], clipped)."""
     n = ep.shape[0]
@@ -98,8 +99,8 @@ def run_kernel(ep, ue, ent_w, ul, uh, inflow, lshare, close_frac, decay, snap, f
 
     for i in range(n):
         # ---- 1. sweep -------------------------------------------------------------------
-        il = math.ceil(ul[i] - 0.5)       # first long bin swept (centre at or above the low)
-        ih = math.floor(uh[i] - 0.5)      # last short bin swept (centre at or below the high)
+        il = math.ceil(ul[i] - 0.5) - k0      # first long bin swept (centre at or above the low)
+        ih = math.floor(uh[i] - 0.5) - k0     # last short bin swept (centre at or below the high)
         il = min(max(il, 0), nbins)
         ih = min(max(ih, -1), nbins - 1)
         for t in range(T):
@@ -245,9 +246,10 @@ def run_kernel(ep, ue, ent_w, ul, uh, inflow, lshare, close_frac, decay, snap, f
                         if relative:
                             x = ue[i, p] + lfac[s, t] - 0.5
                         else:
-                            x = ep[i, p] * fac[s, t] / step - k0 - 0.5
-                        j = int(math.floor(x))
-                        w = x - j
+                            x = ep[i, p] * fac[s, t] / step - 0.5
+                        jf = math.floor(x)
+                        w = x - jf
+                        j = int(jf) - k0
                         if j < 0:
                             j = 0
                             w = 0.0

@@ -123,11 +123,11 @@ class Prepared:
                     ep[:, p] += price
                 elif coef[k] != 0.0:
                     ep[:, p] += coef[k] * price
-        ue = np.ascontiguousarray(g.u(ep))
+        ue = np.ascontiguousarray(g.coord(ep))
         ncols, T = len(self.col_times), self.fac.shape[1]
         heat = np.empty((2, ncols, g.n))
         heat_t = np.empty((2, T, ncols if want_tiers else 0, g.n), np.float32)
-        return (ep, ue, self.ent_w, g.u(self.swl), g.u(self.swh), self.inflow, self.lshare,
+        return (ep, ue, self.ent_w, g.coord(self.swl), g.coord(self.swh), self.inflow, self.lshare,
                 self.close_frac, self.decay, self.snap, self.fac, self.tier_w, g.relative, g.step,
                 g.k0, g.n, self.policy, heat, heat_t)
 

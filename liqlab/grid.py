@@ -9,7 +9,9 @@ the data uses the same grid as estimating all of it.
 Positions on the grid use the continuous coordinate ``u(p)``: bin ``i`` spans ``[i, i + 1)``
 and its centre (arithmetic for absolute bins, geometric for relative ones) sits at ``i + 0.5``.
 A deposit at ``u`` is split between the two neighbouring centres by linear interpolation in
-``u`` so that levels do not alias to the grid.
+``u`` so that levels do not alias to the grid. The kernel works in the anchored coordinate
+``coord(p) = u(p) + k0`` and subtracts ``k0`` only from integer bin numbers, so widening the
+grid changes no value, not even in the last bit.
 """
 from __future__ import annotations
 
@@ -51,10 +53,14 @@ class PriceGrid:
     def hi(self) -> float:
         return float(self.edges[-1])
 
+    def coord(self, price):
+        """Anchored coordinate of ``price``: edge k sits at k (independent of the extent)."""
+        p = np.asarray(price, dtype=float)
+        return np.log(p) / self.step if self.relative else p / self.step
+
     def u(self, price):
         """Continuous grid coordinate of ``price`` (bin i spans [i, i+1))."""
-        p = np.asarray(price, dtype=float)
-        return (np.log(p) / self.step if self.relative else p / self.step) - self.k0
+        return self.coord(price) - self.k0
 
     def describe(self) -> str:
         w = f"{self.step:.4%} (log)" if self.relative else f"{self.step:g} USD"

@@ -115,3 +115,16 @@ def test_tiers_toggle_without_re_estimating(btc5m, hl_oi):
     assert d100 < d5 / 2
     with pytest.raises(ValueError, match="unknown tier"):
         r.tiers(["7x"])
+
+
+def test_a_wider_grid_changes_nothing_but_its_extent(btc5m, hl_oi):
+    """Edges sit at fixed multiples (exp(k * bin_rel)), so widening the grid only adds empty bins
+    at its ends: the swept series and the shared bins are identical."""
+    c = btc5m.loc["2025-10-09":"2025-10-11"]
+    a = liqlab.estimate(c, oi=hl_oi, params=liqlab.ModelParams(grid_range=1.6), per_tier=False)
+    b = liqlab.estimate(c, oi=hl_oi, params=liqlab.ModelParams(grid_range=3.0), per_tier=False)
+    assert b.heatmap.sizes["price"] > a.heatmap.sizes["price"]
+    assert np.array_equal(a.swept.to_numpy(), b.swept.to_numpy())
+    shared = b.heatmap.sel(price=a.heatmap["price"], method="nearest", tolerance=1e-6)
+    np.testing.assert_array_equal(shared["long_usd"].to_numpy(), a.heatmap["long_usd"].to_numpy())
+    assert float(b.heatmap["long_usd"].sum()) == pytest.approx(float(a.heatmap["long_usd"].sum()), rel=1e-12)
