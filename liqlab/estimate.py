@@ -218,8 +218,9 @@ def _asof_strict(stamps: np.ndarray, at: np.ndarray) -> np.ndarray:
 
 
 def _align_oi(oi, index: pd.DatetimeIndex, end: np.ndarray, max_gap_h: float
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """OI known before candle 0 and after each candle (as-of backward, strictly before)."""
+              ) -> tuple[np.ndarray, np.ndarray, float]:
+    """OI known before candle 0 and after each candle (as-of backward, strictly before), and
+    the largest age (hours) of the value used at a candle's end."""
     s = _as_series(oi, "oi", "oi_usd", "oi")
     v = s.to_numpy()
     if (v <= 0).any():
@@ -244,7 +245,7 @@ def _align_oi(oi, index: pd.DatetimeIndex, end: np.ndarray, max_gap_h: float
     pos0 = _asof_strict(st, _ns(index)[:1])[0]
     before0 = v[pos0] if pos0 >= 0 else after[0]
     before = np.concatenate([[before0], after[:-1]])
-    return before, after
+    return before, after, float(age.max())
 
 
 def _align_mark(mark: pd.DataFrame, index: pd.DatetimeIndex, bar: pd.Timedelta
@@ -363,7 +364,8 @@ def prepare(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, *
         inputs["quote_volume"] = "approximated as volume x close"
     # open interest
     if oi is not None:
-        before, after = _align_oi(oi, index, end, params.oi_max_gap_hours)
+        before, after, max_age = _align_oi(oi, index, end, params.oi_max_gap_hours)
+        meta["oi_max_age_hours"] = round(max_age, 3)
         doi = after - before
         close_frac = np.clip(-doi / before, 0.0, 1.0)
         inflow = params.inflow_volume_share * qv + params.inflow_oi_share * np.maximum(doi, 0.0)
