@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from liqlab.exchanges import convert
 from liqlab.exchanges.clients import (Market, RetryPolicy, call_with_retry, make_client,
@@ -263,8 +264,9 @@ class Fetcher:
             kw: dict[str, Any] = {}
             if self.exchange == "bybit":
                 iv = _td(timeframe)
-                rows = self._call(lambda: c.fetch_ohlcv(sym, timeframe, since=since - _ms0(iv),
-                                                        limit=limit + 1, params={"until": until}))
+                first = since - int(iv.total_seconds() * 1000)   # the bar that ends at `since`
+                rows = self._call(lambda: c.fetch_ohlcv(sym, timeframe, since=first, limit=limit + 1,
+                                                        params={"until": until}))
                 kw = dict(candles=convert.ohlcv_frame(rows or [], **attrs), interval=iv)
             df, unpriced = convert.oi_frame(items or [], contract_size=size, **kw, **attrs)
         else:
@@ -330,7 +332,6 @@ class Fetcher:
             edges.append(end)
         got: list[pd.DatetimeIndex] = []
         unpriced_all: list[pd.Timestamp] = []
-        from tqdm.auto import tqdm
         bar = tqdm(total=len(edges) - 1, desc=f"{self.exchange} {self.symbol} {kind} {tf}",
                    unit="page", disable=not self.progress, leave=False)
         try:
@@ -367,9 +368,9 @@ class Fetcher:
         for attempt in range(self.empty_retries + 1):
             df, unpriced = self._request(kind, tf, ws, we, limit)
             rep.pages += 1
-            if best is None or len(df) > len(best):
+            if best is None or not len(best):
                 best = df
-            elif len(df) and best is not None:  # merge what two answers gave
+            elif len(df):  # keep the union of what the answers gave
                 merged = pd.concat([best, df])
                 merged = merged[~merged.index.duplicated(keep="last")].sort_index()
                 merged.attrs = df.attrs
@@ -389,10 +390,6 @@ class Fetcher:
                 self.sleep(wait)
         assert best is not None
         return best, unpriced
-
-
-def _ms0(iv: pd.Timedelta) -> int:
-    return int(iv / pd.Timedelta("1ms"))
 
 
 def fetch(store: Any, exchange: str, symbol: str = "BTCUSDT", kinds: Iterable[str] = KINDS,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -162,11 +163,21 @@ class Recorder:
                 mk = mk[0] if isinstance(mk, list) else mk
                 size = float((mk or {}).get("contractSize") or 1.0)
             try:
-                out += convert.liquidation_rows(exchange, info, contract_size=size)
+                rows = convert.liquidation_rows(exchange, info, contract_size=size)
             except (KeyError, TypeError, ValueError) as exc:
-                self.stats.errors.append(f"{exchange}: unreadable liquidation {info!r}: {exc}")
-                log.error("%s: unreadable liquidation %r: %s", exchange, info, exc)
+                rows = []
+                self._reject(exchange, info, str(exc))
+            for r in rows:
+                if r["price"] > 0 and r["qty"] > 0 and math.isfinite(r["usd"]):
+                    out.append(r)
+                else:
+                    self._reject(exchange, info, "non-positive price or quantity")
         return out
+
+    def _reject(self, exchange: str, info: Any, why: str) -> None:
+        """An unusable payload is counted and logged, never silently dropped."""
+        self.stats.errors.append(f"{exchange}: unreadable liquidation {info!r}: {why}")
+        log.error("%s: unreadable liquidation %r: %s", exchange, info, why)
 
     def _hook(self, exchange: str, client: Any) -> None:
         """See every raw liquidation message ccxt routes, before ccxt's parser drops details."""
@@ -207,7 +218,11 @@ class Recorder:
             except asyncio.TimeoutError:
                 pass
             self._wake.clear()
-            await self._flush()
+            try:
+                await self._flush()
+            except Exception as exc:  # noqa: BLE001 - rows stay journaled; try again next round
+                self.stats.errors.append(f"commit failed: {exc}")
+                log.error("commit failed (rows stay in the journal): %s", exc)
 
     async def run(self, stop: asyncio.Event | None = None) -> RecorderStats:
         """Record until ``stop`` is set; then commit what is pending and close the feeds."""

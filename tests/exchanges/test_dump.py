@@ -3,7 +3,6 @@ without header rows, ms and µs timestamps), from folders and from URLs."""
 from __future__ import annotations
 
 import hashlib
-import io
 import zipfile
 
 import numpy as np

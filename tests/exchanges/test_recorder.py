@@ -41,7 +41,8 @@ async def _wait(cond, timeout=10.0):
 def _record(fake, store, script, **kw):
     """Run a recorder while ``script(rec)`` (a coroutine function) drives the fake."""
     async def go():
-        rec = Recorder(store, host=fake.url, batch_rows=kw.pop("batch_rows", 4),
+        rec = Recorder(store, kw.pop("exchanges", ("binance", "okx", "bybit")), host=fake.url,
+                       batch_rows=kw.pop("batch_rows", 4),
                        batch_seconds=kw.pop("batch_seconds", 0.1), backoff_s=0.02, **kw)
         stop = asyncio.Event()
         task = asyncio.create_task(rec.run(stop))
@@ -178,3 +179,20 @@ def test_recorder_input_errors(store_root):
         Recorder(store, ["okx"], ["BTC/../X"])
     with pytest.raises(ValueError, match="batch_rows"):
         Recorder(store, ["okx"], batch_rows=0)
+
+
+def test_unusable_payloads_are_counted_not_stored(fake, store_root):
+    store = liqlab.Store(store_root)
+    bad = binance_force_order(ROWS[0])
+    bad["o"] = dict(bad["o"], ap="0", p="0")                 # no price: cannot be a liquidation
+    weird = binance_force_order(ROWS[1])
+    weird["o"] = dict(weird["o"], S="HOLD")
+
+    async def script(rec):
+        await _wait(lambda: len(fake.subscriptions) == 1)
+        for m in (bad, weird, binance_force_order(ROWS[2])):
+            fake.push("binance", m)
+        await _wait(lambda: rec.stats.committed == 1 and len(rec.stats.errors) == 2)
+    stats = _record(fake, store, script, exchanges=["binance"])
+    assert len(stats.errors) == 2 and "HOLD" in stats.errors[1]
+    assert len(stored(store, "binance")) == 1
