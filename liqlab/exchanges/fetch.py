@@ -19,9 +19,12 @@ Completeness rules (EXCHANGES.md), all enforced here rather than trusted to ccxt
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -32,7 +35,7 @@ from liqlab.exchanges import convert
 from liqlab.exchanges.clients import (Market, RetryPolicy, call_with_retry, make_client,
                                       market_for)
 
-__all__ = ["KINDS", "Hole", "FetchReport", "Fetcher", "fetch", "find_holes", "watch", "Job",
+__all__ = ["KINDS", "Hole", "HoleLedger", "FetchReport", "Fetcher", "fetch", "find_holes", "watch", "Job",
            "PAGE_LIMITS", "OI_TIMEFRAMES", "CANDLE_TIMEFRAMES"]
 
 log = logging.getLogger("liqlab.exchanges")
@@ -118,6 +121,40 @@ class FetchReport:
         return s
 
 
+class HoleLedger:
+    """Holes recorded on disk (``<store>/_fetch/holes.json``), per partition, so that they are
+    explicit beyond one run: a later fetch that covers a range replaces what was recorded for
+    it, and :meth:`Fetcher.fill_holes` asks for exactly the recorded ranges again."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.path = Path(root) / "_fetch" / "holes.json"
+
+    def load(self) -> dict[str, list[dict]]:
+        if not self.path.exists():
+            return {}
+        return json.loads(self.path.read_text(encoding="utf-8"))
+
+    def holes(self, key: str) -> list[Hole]:
+        return [Hole(h["kind"], pd.Timestamp(h["start"]), pd.Timestamp(h["end"]), int(h["rows"]),
+                     h["reason"]) for h in self.load().get(key, [])]
+
+    def update(self, key: str, start: pd.Timestamp, end: pd.Timestamp, found: list[Hole]) -> None:
+        """Forget the holes recorded inside [start, end) for ``key``, then record ``found``."""
+        data = self.load()
+        keep = [h for h in data.get(key, [])
+                if not (pd.Timestamp(h["start"]) >= start and pd.Timestamp(h["end"]) <= end)]
+        keep += [{"kind": h.kind, "start": h.start.isoformat(), "end": h.end.isoformat(),
+                  "rows": h.rows, "reason": h.reason} for h in found]
+        if keep:
+            data[key] = sorted(keep, key=lambda h: h["start"])
+        else:
+            data.pop(key, None)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".tmp-{os.getpid()}")
+        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+
 def find_holes(times: pd.DatetimeIndex, start: pd.Timestamp, end: pd.Timestamp,
                interval: pd.Timedelta, kind: str, reason: str = "not served") -> list[Hole]:
     """Runs of grid times in [start, end) (one ``interval`` apart) that are not in ``times``."""
@@ -181,6 +218,8 @@ class Fetcher:
         self.sleep = sleep
         self._report: FetchReport | None = None
         self._ccxt_market: dict | None = None
+        root = getattr(store, "root", None)
+        self.ledger = HoleLedger(root) if root is not None else None
 
     # ---- helpers
     def _call(self, fn: Callable[[], Any]) -> Any:
@@ -357,8 +396,21 @@ class Fetcher:
                                  "to USD; they are reported as holes")
         for h in rep.holes:
             log.warning("%s %s: %s", self.exchange, self.symbol, h)
+        if self.ledger is not None:
+            self.ledger.update(self._key(kind, tf), start, end, rep.holes)
         self._report = None
         return rep
+
+    def _key(self, kind: str, tf: str) -> str:
+        return f"{self.exchange}/{self.symbol}/{kind}/{tf}"
+
+    def fill_holes(self, kind: str, timeframe: str | None = "5m") -> list[FetchReport]:
+        """Ask again for every hole recorded for this partition (see :class:`HoleLedger`)."""
+        if self.ledger is None:
+            raise ValueError("this store has no root folder to record holes in")
+        tf = self._check(kind, timeframe)
+        return [self.fetch(kind, tf, since=h.start, until=h.end, resume=False)
+                for h in self.ledger.holes(self._key(kind, tf))]
 
     def _window(self, kind: str, tf: str, ws: pd.Timestamp, we: pd.Timestamp, limit: int,
                 interval: pd.Timedelta, rep: FetchReport) -> tuple[pd.DataFrame, list[pd.Timestamp]]:

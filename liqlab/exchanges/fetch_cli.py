@@ -37,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--refetch", action="store_true",
                         help="ask for the whole --since/--until range again (fills holes an earlier "
                              "fetch reported) instead of resuming after the last stored row")
+    parser.add_argument("--fill-holes", action="store_true",
+                        help="ask again only for the holes earlier fetches recorded "
+                             "(<store>/_fetch/holes.json)")
     parser.add_argument("--store", default=os.environ.get(STORE_ENV, "data"),
                         help=f"store directory (default ${STORE_ENV} or ./data)")
     parser.add_argument("--host", default=None,
@@ -82,10 +85,16 @@ def run(args: argparse.Namespace) -> int:
             jobs.append(Job(f, kind, tf, until=args.until))
     holes = 0
     for j in jobs:
-        rep = j.fetcher.fetch(j.kind, j.timeframe, since=args.since, until=args.until,
-                              resume=not args.refetch)
-        print(rep, flush=True)
-        holes += len(rep.holes)
+        if args.fill_holes:
+            reps = j.fetcher.fill_holes(j.kind, j.timeframe)
+            if not reps:
+                print(f"{j.fetcher.exchange} {j.fetcher.symbol} {j.kind} {j.timeframe}: no recorded holes")
+        else:
+            reps = [j.fetcher.fetch(j.kind, j.timeframe, since=args.since, until=args.until,
+                                    resume=not args.refetch)]
+        for rep in reps:
+            print(rep, flush=True)
+            holes += len(rep.holes)
     if args.watch:
         watch(jobs, short_every=args.short_every, long_every=args.long_every, cycles=args.cycles,
               on_report=lambda r: print(r, flush=True))

@@ -160,3 +160,23 @@ def test_oi_and_funding_faults(fake, store_root, sleeps):
         oi = store.read(kind="oi", exchange=ex, symbol=sym, timeframe="1h")
         assert len(oi) == 47 and oi.index.is_unique
     assert len(store.read(kind="funding", exchange="bybit", symbol="BTCUSDT", timeframe="8h")) == 12
+
+
+def test_holes_are_recorded_on_disk_and_filled_later(fake, store_root, sleeps, capsys):
+    from liqlab.cli import main
+    from liqlab.exchanges.fetch import HoleLedger
+    gone = [1760054400000 + i * 300_000 for i in (10, 11, 200)]
+    fake.remove("binance", "candles", gone)
+    rep, got = run(fake, store_root, "binance", sleeps)
+    assert [h.rows for h in rep.holes] == [2, 1]
+    ledger = HoleLedger(store_root)
+    recorded = ledger.holes("binance/BTCUSDT/candles/5m")
+    assert [(h.start, h.end) for h in recorded] == [(h.start, h.end) for h in rep.holes]
+    fake.data.removed.clear()                      # the exchange serves those bars again
+    args = ["fetch", "--exchange", "binance", "--kinds", "candles", "--fill-holes", "--host",
+            fake.url, "--store", str(store_root), "--no-progress", "--backoff", "0.001"]
+    assert main(args) == 0
+    assert ledger.holes("binance/BTCUSDT/candles/5m") == []
+    complete(liqlab.Store(store_root).read(kind="candles", exchange="binance", symbol="BTCUSDT",
+                                           timeframe="5m"), "binance")
+    assert main(args) == 0 and "no recorded holes" in capsys.readouterr().out
