@@ -42,7 +42,7 @@ from liqlab.margin import load_brackets, lp_factor
 from liqlab.params import ModelParams
 
 __all__ = ["estimate", "estimate_many", "EstimateResult", "Prepared", "prepare", "leverage_tiers",
-           "entry_points", "NICE_STEPS"]
+           "entry_points", "auto_step", "NICE_STEPS"]
 
 #: output column widths tried, smallest first, when ``step`` is not given
 NICE_STEPS = tuple(pd.Timedelta(s) for s in (
@@ -275,25 +275,38 @@ def _align_mark(mark: pd.DataFrame, index: pd.DatetimeIndex, bar: pd.Timedelta
     return lo, hi
 
 
-def _columns(index: pd.DatetimeIndex, bar: pd.Timedelta, step, max_columns: int
+def auto_step(span: pd.Timedelta, bar: pd.Timedelta, max_columns: int) -> pd.Timedelta:
+    """The smallest of :data:`NICE_STEPS` (then 30 days, then an exact division) that is at
+    least ``bar`` and shows ``span`` in at most ``max_columns`` epoch-aligned columns."""
+    span_ns = pd.Timedelta(span).value
+    for cand in NICE_STEPS + (pd.Timedelta(days=30),):
+        if cand >= bar and span_ns // cand.value + 2 <= max_columns:
+            return cand
+    return pd.Timedelta(int(np.ceil((span_ns + 1) / (max_columns - 1))), "ns")
+
+
+def _columns(index: pd.DatetimeIndex, bar: pd.Timedelta, step, max_columns: int, start=None
              ) -> tuple[np.ndarray, pd.DatetimeIndex, pd.Timedelta]:
     """Output columns: epoch-aligned groups of width ``step``; snapshot after each group's last
-    candle. Returns (snap[n] column or -1, column start times, step)."""
+    candle; candles opening before ``start`` only warm the state up (no columns).
+    Returns (snap[n] column or -1, column start times, step)."""
     t = _ns(index)
+    first = 0
+    if start is not None:
+        start = pd.Timestamp(start)
+        start = start.tz_localize("UTC") if start.tz is None else start.tz_convert("UTC")
+        first = int(np.searchsorted(t, start.as_unit("ns").value, side="left"))
+        if first >= len(t):
+            raise ValueError(f"start={start} is after the last candle ({index[-1]}); nothing to show")
     if step is None:
-        span = t[-1] - t[0]
-        for cand in NICE_STEPS + (pd.Timedelta(days=30),):
-            if cand >= bar and span // cand.value + 1 <= max_columns:
-                step = cand
-                break
-        else:
-            step = pd.Timedelta(int(np.ceil((span + 1) / max_columns)), "ns")
+        step = auto_step(pd.Timedelta(int(t[-1] - t[first]), "ns"), bar, max_columns)
     step = pd.Timedelta(step)
     if step < bar:
         raise ValueError(f"output step {step} is shorter than the bar {bar}")
     key = t // step.value
     last = np.ones(len(t), bool)
     last[:-1] = key[1:] != key[:-1]
+    last[:first] = False
     ncols = int(last.sum())
     if ncols > max_columns:
         raise ValueError(f"{ncols} output columns at step {step} exceed max_columns={max_columns}; "
@@ -338,7 +351,7 @@ def _side_signal(params: ModelParams, candles: pd.DataFrame, taker_buy, funding,
 
 def prepare(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, *, mark=None,
             taker_buy=None, funding=None, step=None, max_columns: int = 2000,
-            grid: PriceGrid | None = None) -> Prepared:
+            grid: PriceGrid | None = None, start=None) -> Prepared:
     """Check the inputs and build the kernel's arrays (no estimation). See :func:`estimate`."""
     params = params or ModelParams()
     if not isinstance(params, ModelParams):
@@ -428,7 +441,7 @@ def prepare(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, *
                          f"{lo_need:,.2f} to {hi_need:,.2f} USD are needed (prices leave it first at "
                          f"{first}) but the grid spans {grid.centres[0]:,.2f}..{grid.centres[-1]:,.2f} "
                          "(bin centres); raise grid_range")
-    snap, col_times, step = _columns(index, bar, step, max_columns)
+    snap, col_times, step = _columns(index, bar, step, max_columns, start)
     if params.close_policy == "oldest":
         records = 2 * len(t) * len(lev) * len(ent_w) * 2
         if records * 20 > 2 * 2**30:
@@ -457,7 +470,7 @@ def prepare(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, *
 
 def estimate(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, *, mark=None,
              taker_buy=None, funding=None, step=None, max_columns: int = 2000,
-             per_tier: bool = True, grid: PriceGrid | None = None) -> EstimateResult:
+             per_tier: bool = True, grid: PriceGrid | None = None, start=None) -> EstimateResult:
     """Estimate outstanding leveraged notional by liquidation price over time.
 
     Parameters
@@ -474,10 +487,12 @@ def estimate(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, 
         with the same ``step`` share column boundaries.
     per_tier : also keep the per-tier float32 snapshots (``long_usd_tier``, ``short_usd_tier``).
     grid : a :class:`liqlab.grid.PriceGrid` to use instead of the one built from ``params``.
+    start : the first time to show: candles opening before it only warm the state up (no
+        heatmap columns; ``swept`` still covers them). Default: show everything.
     """
     params = params or ModelParams()
     prep = prepare(candles, oi, params, mark=mark, taker_buy=taker_buy, funding=funding,
-                   step=step, max_columns=max_columns, grid=grid)
+                   step=step, max_columns=max_columns, grid=grid, start=start)
     args = prep.kernel_args(per_tier)
     heat, heat_t = args[-2], args[-1]
     swept, totals, clipped = run_kernel(*args)
@@ -511,7 +526,8 @@ def _wrap(prep: Prepared, params: ModelParams, swept, heat, heat_t, totals, attr
 
 # ------------------------------------------------------------------------------------------
 def estimate_many(inputs: Mapping[str, Any], params: ModelParams | None = None, *, step=None,
-                  max_columns: int = 2000, per_tier: bool = True, **common) -> EstimateResult:
+                  max_columns: int = 2000, per_tier: bool = True, start=None,
+                  **common) -> EstimateResult:
     """Estimate several exchanges on one common grid and sum them in USD.
 
     ``inputs`` maps an exchange name to its candles, to ``(candles, oi)``, or to a dict of
@@ -544,12 +560,13 @@ def estimate_many(inputs: Mapping[str, Any], params: ModelParams | None = None, 
     if step is None:
         t0 = min(k["candles"].index[0] for k in kw.values())
         t1 = max(k["candles"].index[-1] for k in kw.values())
+        if start is not None:
+            t0 = max(t0, pd.Timestamp(start) if pd.Timestamp(start).tz else
+                     pd.Timestamp(start).tz_localize("UTC"))
         bar = max(_bar(k["candles"]) for k in kw.values())
-        span = (t1 - t0).value
-        step = next((s for s in NICE_STEPS if s >= bar and span // s.value + 1 <= max_columns),
-                    pd.Timedelta(int(np.ceil((span + 1) / max_columns)), "ns"))
+        step = auto_step(t1 - t0, bar, max_columns)
     results = {name: estimate(params=params, step=step, max_columns=max_columns, per_tier=per_tier,
-                              grid=grid, **{**common, **a}) for name, a in kw.items()}
+                              grid=grid, start=start, **{**common, **a}) for name, a in kw.items()}
     times = sorted(set().union(*(r.heatmap.indexes["time"] for r in results.values())))
     times = pd.DatetimeIndex(times, name="time")
     parts = [r.heatmap.reindex(time=times, fill_value=0.0) for r in results.values()]

@@ -63,3 +63,25 @@ def test_trim_records_the_warm_up_and_partial_columns():
     # data start 2025-09-20 03:17 -> first 5m candle 03:20; window start 2025-10-04 03:17
     assert r.meta["warmup"] == str(pd.Timedelta("13D 23:57:00"))
     assert r.meta["last_column_partial"]          # 30-minute columns, data ends at 03:15 + 5m
+
+
+def test_start_spends_the_columns_on_the_window_and_changes_no_value():
+    """``start=``: the warm-up candles fill the state but get no columns; each column shown is
+    exactly the full estimate's column at that time, and ``swept`` is the same series."""
+    d = window_inputs("3d", "2025-10-11", C5)
+    start = d.pop("start")
+    d.pop("data_start"), d.pop("warmup_short")
+    full = liqlab.estimate(**d, step="5min", max_columns=5000)
+    part = liqlab.estimate(**d, step="5min", max_columns=5000, start=start)
+    t = pd.DatetimeIndex(part.heatmap.indexes["time"])
+    assert t[0] == start and len(t) == 3 * 288
+    ref = full.heatmap.sel(time=t)
+    for v in ("long_usd", "short_usd", "long_usd_tier"):
+        np.testing.assert_array_equal(part.heatmap[v].values, ref[v].values)
+    pd.testing.assert_frame_equal(part.swept, full.swept)
+    # with the default step, the window alone decides the column width: 5m for 3 days
+    auto = liqlab.estimate(**d, start=start)
+    assert auto.heatmap.sizes["time"] == 3 * 288
+    assert trim(liqlab.estimate(**d), start).heatmap.sizes["time"] == 3 * 96   # 15m: warm-up shares
+    with pytest.raises(ValueError, match="after the last candle"):
+        liqlab.estimate(**d, start="2025-10-12")

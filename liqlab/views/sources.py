@@ -167,7 +167,8 @@ def estimate_window(data: WindowData, params=None):
            for ex, d in data.inputs.items()}
     for d in ins.values():
         d.pop("funding", None)  # only the 'funding' side rule uses it; the panels show it
-    res = liqlab.estimate_many(ins, params)
+    # columns only for the window itself (the warm-up fills the state, not the picture)
+    res = liqlab.estimate_many(ins, params, start=data.start)
     out = trim(res, data.start)
     if widened:
         out.meta["grid_widened"] = f"grid_range raised to {need:.2f} to hold this window's prices"
