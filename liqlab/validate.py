@@ -8,5 +8,10 @@
 
 The implementation lives in :mod:`liqlab.validation`; this module is its public face.
 """
-from liqlab.validation import *  # noqa: F401,F403  (the public API, listed in __all__)
-from liqlab.validation import __all__  # noqa: F401
+from liqlab.validation import (SETS, ValidationReport, against_realised, align,
+                               calibration_curve, load_set, realised_periods, scale_table,
+                               score_table, spearman, top_decile_caught, validate_set)
+
+__all__ = ["against_realised", "validate_set", "ValidationReport", "align", "realised_periods",
+           "score_table", "calibration_curve", "scale_table", "spearman", "top_decile_caught",
+           "SETS", "load_set"]

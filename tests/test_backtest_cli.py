@@ -1,6 +1,5 @@
 """`liqlab backtest` and `liqlab validate` end to end on the embedded data (short spans)."""
 import pandas as pd
-import pytest
 
 from liqlab.cli import main
 

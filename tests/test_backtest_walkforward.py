@@ -1,5 +1,4 @@
 """Walk-forward selection uses only earlier folds; the grid's p-values are corrected."""
-import numpy as np
 import pandas as pd
 import pytest
 

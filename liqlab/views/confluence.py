@@ -16,9 +16,10 @@ def round_numbers(low: float, high: float, step: float = 1000.0, major: float = 
     """Horizontal lines at every ``step`` USD in [low, high], stronger at every ``major``."""
     levels = indicators.round_levels(low, high, step)
     is_major = (levels % major) == 0 if major else levels < 0
-    minor = hv.HLines(levels[~is_major]).opts(color=style.ROUND_LEVEL, line_alpha=0.25,
+    # named "price" so they share the price axis only (an unnamed "y" would link to other panels)
+    minor = hv.HLines(levels[~is_major], kdims=["price"]).opts(color=style.ROUND_LEVEL, line_alpha=0.25,
                                                 line_dash="dotted", line_width=1)
-    big = hv.HLines(levels[is_major]).opts(color=style.ROUND_LEVEL, line_alpha=0.6,
+    big = hv.HLines(levels[is_major], kdims=["price"]).opts(color=style.ROUND_LEVEL, line_alpha=0.6,
                                             line_dash="dashed", line_width=1)
     return minor * big
 
@@ -51,7 +52,7 @@ def rsi_panel(candles: pd.DataFrame, period: int = 14, order: int = 5, max_bars:
     curve = hv.Curve(pd.DataFrame({"time": _naive(r.index), "rsi": r.to_numpy()}), "time",
                      hv.Dimension("rsi", label="RSI", range=(0, 100))).opts(color="#e0e0e0",
                                                                              line_width=1)
-    bands = hv.HLines([30.0, 70.0]).opts(color=style.ROUND_LEVEL, line_dash="dashed", line_alpha=0.6)
+    bands = hv.HLines([30.0, 70.0], kdims=["rsi"]).opts(color=style.ROUND_LEVEL, line_dash="dashed", line_alpha=0.6)
     out = bands * curve * divergence_lines(div, on="rsi")
     return out.opts(hv.opts.Curve(height=height, ylabel=f"RSI {period}", bgcolor="#111111",
                                   tools=["hover"]))
