@@ -8,6 +8,7 @@ In a notebook::
     from liqlab.views.explorer import Explorer
     ex = Explorer()          # 3 days to 2025-10-11 00:00 UTC, all exchanges with data
     ex                       # controls above, charts below
+    Explorer(store="data", end="latest")   # your local store instead; "reload" reads it again
 
 The charts are holoviews DynamicMaps fed by one stream; every change bumps the stream, so the
 same bokeh plots update (and datashader re-aggregates on zoom and pan).
@@ -34,13 +35,24 @@ _VIEW_ONLY = ("side", "tiers", "scale", "clip", "gamma", "usd_max", "layers", "e
 
 class Explorer:
     """Interactive heatmap explorer. ``window`` is a name of :data:`liqlab.WINDOWS`, ``end`` the
-    window's right edge (UTC), ``exchange`` one exchange or :data:`sources.AGGREGATE`."""
+    window's right edge (UTC), ``exchange`` one exchange or :data:`sources.AGGREGATE`.
 
-    def __init__(self, window: str = "3d", end="2025-10-11T00:00Z", exchange: str = sources.AGGREGATE,
-                 params=None, debounce: float = 0.3, width: int = style.WIDTH):
+    ``store`` (a :class:`liqlab.Store` or its folder) draws the local store instead of the
+    embedded data (:func:`liqlab.views.store_source.load_store_window`, ``symbol`` in any
+    spelling); ``end='latest'`` then follows the newest stored candle, the "reload" button reads
+    the store again, and "auto-reload" does so every few minutes while the kernel runs."""
+
+    def __init__(self, window: str = "3d", end=None, exchange: str = sources.AGGREGATE,
+                 params=None, debounce: float = 0.3, width: int = style.WIDTH, store=None,
+                 symbol: str = "BTCUSDT", reload_minutes: int = 5):
         import liqlab
         from liqlab.windows import WINDOWS
 
+        self.store = None if store is None else (store if isinstance(store, liqlab.Store)
+                                                 else liqlab.Store(store))
+        self.symbol = symbol
+        end = end if end is not None else ("latest" if self.store is not None else "2025-10-11T00:00Z")
+        self._auto_task = None
         self.params = params or liqlab.ModelParams()
         self.debounce = debounce
         self.width = width
@@ -72,6 +84,12 @@ class Explorer:
                                        value=("candles", "round levels", "liquidations", "profile"),
                                        description="layers", rows=4)
         self.status = w.HTML()
+        self.reload = w.Button(description="reload", icon="refresh",
+                               tooltip="read the window again from the store (rows that liqlab fetch "
+                                       "or liqlab record added since)")
+        self.auto = w.Checkbox(value=False, description="auto-reload", indent=False)
+        self.every = w.BoundedIntText(value=reload_minutes, min=1, max=1440, description="every (min)",
+                                      layout=w.Layout(width="160px"))
         # -- data and first estimate --------------------------------------------------------
         self._load(window, end)
         self.exchange.options = [sources.AGGREGATE] + self.data.exchanges
@@ -88,13 +106,19 @@ class Explorer:
         self.jump.observe(self._jump, names="value")
         self.back.on_click(lambda _: self._step(-1))
         self.fwd.on_click(lambda _: self._step(+1))
+        self.reload.on_click(lambda _: self.reload_now())
+        self.auto.observe(self._auto_changed, names="value")
         self._dirty: set[str] = set()
         self._show_status()
 
     # -- state ------------------------------------------------------------------------------
     def _load(self, window: str, end) -> None:
         t0 = time.perf_counter()
-        self.data = sources.load_window(window, end)
+        if self.store is not None:
+            from liqlab.views.store_source import load_store_window
+            self.data = load_store_window(window, end, self.store, self.symbol)
+        else:
+            self.data = sources.load_window(window, end)
         self.timings["load_s"] = time.perf_counter() - t0
 
     def _estimate(self) -> None:
@@ -128,6 +152,9 @@ class Explorer:
             return ColourScale("absolute", gamma=self.gamma.value, usd_max=max(self.usd_max.value, 1.0))
         return ColourScale("relative", clip=self.clip.value, gamma=self.gamma.value)
 
+    def title(self) -> str:
+        return f"{self.exchange.value}, {self.window.value} to {self.data.end:%Y-%m-%d %H:%M} UTC"
+
     def _tiers(self):
         sel = list(self.tiers.value)
         return None if sel == list(self.tiers.options) else sel
@@ -155,9 +182,34 @@ class Explorer:
 
     def _step(self, direction: int) -> None:
         from liqlab.windows import WINDOWS
-        end = pd.Timestamp(self.end.value)
+        end = self.data.end if self.end.value.strip().lower() == "latest" else pd.Timestamp(self.end.value)
         end = end.tz_localize("UTC") if end.tz is None else end
         self.end.value = (end + direction * WINDOWS[self.window.value].length).strftime("%Y-%m-%dT%H:%MZ")
+
+    def reload_now(self) -> None:
+        """Read the window again (from the store: rows added since) and redraw, at once."""
+        self._dirty.add("data")
+        self.refresh()
+
+    def _auto_changed(self, change) -> None:
+        if self._auto_task is not None:
+            self._auto_task.cancel()
+            self._auto_task = None
+        if not change["new"]:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.status.value = ("<span style='color:#d32f2f'><b>auto-reload needs a running event "
+                                 "loop</b> (a Jupyter kernel); call reload_now() instead</span>")
+            self.auto.value = False
+            return
+        self._auto_task = loop.create_task(self._auto_loop())
+
+    async def _auto_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.every.value * 60)
+            self.reload_now()
 
     def read_params(self):
         """The ModelParams the widgets hold (ValueError if one is out of bounds)."""
@@ -200,7 +252,8 @@ class Explorer:
 
     # -- views ------------------------------------------------------------------------------
     def _mesh(self, version: int = 0) -> hv.QuadMesh:
-        return heat.quadmesh(heat.side_values(self._heatmap(), self.side.value, self._tiers()))
+        mesh = heat.quadmesh(heat.side_values(self._heatmap(), self.side.value, self._tiers()))
+        return mesh.redim.range(price=layout._ylim(self.candles()))  # open on the candles' range
 
     def _overlay(self, version: int = 0) -> hv.Overlay:
         c = self.candles()
@@ -212,7 +265,7 @@ class Explorer:
             items.append(confluence.round_numbers(lo, hi))
         if "liquidations" in self.layers.value and self.data.liquidations is not None:
             items.append(panels.liquidations(self.data.liquidations))
-        return hv.Overlay(items).opts(hv.opts.Overlay(ylim=(lo, hi)))
+        return hv.Overlay(items).redim.range(price=(lo, hi))
 
     def _profile(self, version: int = 0) -> hv.Overlay:
         c = self.candles()
@@ -231,7 +284,8 @@ class Explorer:
         s = [self._version]
         mesh = hv.DynamicMap(self._mesh, streams=s)
         shaded = heat.heatmap(mesh, scale=None, dynamic=True, width=self.width)
-        shaded = shaded.apply(lambda img, **kw: heat.shade(img, self.colour_scale()), streams=s)
+        shaded = shaded.apply(lambda img, **kw: heat.shade(img, self.colour_scale(), self.title()),
+                              streams=s)
         main = (shaded * hv.DynamicMap(self._overlay, streams=s)).opts(
             hv.opts.Image(framewise=True), hv.opts.Overlay(width=self.width, height=style.MAIN_HEIGHT,
                                                           framewise=True, **style.AXES))
@@ -244,7 +298,8 @@ class Explorer:
     def controls(self) -> w.Widget:
         """The control panel: data row, view row, then the model parameters by group."""
         data_row = w.HBox([self.window, self.exchange, self.end])
-        nav = w.HBox([self.jump, self.back, self.fwd])
+        nav = w.HBox([self.jump, self.back, self.fwd] +
+                     ([self.reload, self.auto, self.every] if self.store is not None else []))
         view_row = w.HBox([w.VBox([self.side, self.scale]),
                            w.VBox([self.clip, self.gamma, self.usd_max]), self.tiers, self.layers])
         acc = widgets.grouped(self.params, self.param_widgets)
