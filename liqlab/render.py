@@ -26,14 +26,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path, help="directory to write into (created)")
     parser.add_argument("--window", default=DEFAULT_WINDOW, choices=list(WINDOWS),
                         help=f"how much history to show (default {DEFAULT_WINDOW})")
-    parser.add_argument("--end", default=DEFAULT_END,
+    parser.add_argument("--end", default=None,
                         help=f"right edge of the window, UTC (default {DEFAULT_END}, just after "
-                             "the 2025-10-10 cascade)")
+                             "the 2025-10-10 cascade; with --store, 'latest')")
     parser.add_argument("--exchange", default="binance",
                         help="an exchange with embedded candles for the window (binance, bybit, "
                              f"okx, ...) or '{ALL}' for all of them summed (default binance)")
     parser.add_argument("--side", default="both", choices=["both", "long", "short"],
                         help="which positions' liquidation levels to shade (default both)")
+    parser.add_argument("--store", default=None,
+                        help="draw this local store (what liqlab fetch wrote) instead of the "
+                             "embedded data; --end latest ends at its newest candle")
+    parser.add_argument("--symbol", default="BTCUSDT", help="with --store: the symbol (default BTCUSDT)")
 
 
 @dataclass
@@ -46,15 +50,21 @@ class Picture:
     title: str
 
 
-def picture(window: str, end, exchange: str = "binance", params=None) -> Picture:
-    """Load the embedded data for the window, estimate it, and cut the heatmap to the
-    candles' price range (with room for the levels either side)."""
+def picture(window: str, end, exchange: str = "binance", params=None, store=None,
+            symbol: str = "BTCUSDT") -> Picture:
+    """Load the embedded data (or ``store``'s) for the window, estimate it, and cut the heatmap
+    to the candles' price range (with room for the levels either side)."""
     from liqlab.views import layout, sources
 
     exchanges = None if exchange == ALL else [exchange]
-    data = sources.load_window(window, end, exchanges)
+    if store is not None:
+        from liqlab.views.store_source import load_store_window
+        data = load_store_window(window, end, store, symbol, exchanges)
+    else:
+        data = sources.load_window(window, end, exchanges)
+    where = "stored" if store is not None else "embedded"
     if exchange != ALL and exchange not in data.inputs:
-        raise ValueError(f"no embedded {exchange} candles for this window; try --exchange "
+        raise ValueError(f"no {where} {exchange} candles for this window; try --exchange "
                          f"{' or '.join(data.exchanges)}")
     result = sources.estimate_window(data, params)
     res = result if exchange == ALL else result.by_exchange[exchange]
@@ -64,7 +74,7 @@ def picture(window: str, end, exchange: str = "binance", params=None) -> Picture
     names = ", ".join(f"{e} ({data.samples[e]})" for e in data.exchanges)
     who = f"{'+'.join(data.exchanges)} summed" if exchange == ALL else exchange
     title = (f"{who} BTC, {window} to {data.end:%Y-%m-%d %H:%M} UTC. "
-             f"Embedded real candles: {names}; {'; '.join(data.notes + list(filter(None, [result.meta.get('grid_widened')])))}")
+             f"{where.capitalize()} real candles: {names}; {'; '.join(data.notes + list(filter(None, [result.meta.get('grid_widened')])))}")
     return Picture(data, result, hm, candles, title)
 
 
@@ -100,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
     from liqlab.views import heatmap as heat, layout, static
     from liqlab.views.scale import ColourScale, colour_range, describe
 
-    pic = picture(args.window, args.end, args.exchange)
+    end = args.end or ("latest" if args.store else DEFAULT_END)
+    pic = picture(args.window, end, args.exchange, store=args.store, symbol=args.symbol)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     stem = f"liqlab_{args.exchange}_{args.window}_{pic.data.end:%Y%m%dT%H%M}"

@@ -131,3 +131,17 @@ def test_auto_reload_without_an_event_loop_is_refused_clearly(filled):
     ex = Explorer(store=filled.root, debounce=0)
     ex.auto.value = True
     assert ex.auto.value is False and "needs a running event loop" in ex.status.value
+
+
+def test_render_draws_the_store(filled, tmp_path, capsys):
+    from liqlab.cli import main
+    assert main(["render", "--out", str(tmp_path / "out"), "--store", str(filled.root),
+                 "--window", "24h"]) == 0
+    out = capsys.readouterr().out
+    assert "binance BTC, 24h to 2025-10-08 00:00 UTC. Stored real candles: binance (store 5m + OI 1h)" in out
+    files = [ln.split("wrote ", 1)[1] for ln in out.splitlines() if ln.startswith("wrote ")]
+    assert [f.rsplit(".", 1)[1] for f in files] == ["html", "png"]
+    assert all((tmp_path / "out").joinpath(f.rsplit("/", 1)[1]).stat().st_size > 10_000 for f in files)
+    assert main(["render", "--out", str(tmp_path / "o2"), "--store", str(filled.root),
+                 "--exchange", "okx"]) == 2
+    assert "no stored okx BTCUSDT candles cover the 3d window" in capsys.readouterr().err

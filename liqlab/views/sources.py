@@ -19,6 +19,7 @@ CASCADES: dict[str, str] = {
     "2024-08-05 yen-carry crash": "2024-08-06T00:00Z",
     "2022-11-08 FTX": "2022-11-10T00:00Z",
     "2025-04-07 tariff drop": "2025-04-08T00:00Z",
+    "2021-05-19 China mining-ban crash": "2021-05-20T00:00Z",
     "2020-03-12 covid crash": "2020-03-14T00:00Z",
 }
 #: the exchange-filter value meaning "all exchanges summed"

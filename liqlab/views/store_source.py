@@ -114,7 +114,8 @@ def load_store_window(window: str, end, store, symbol: str = "BTCUSDT",
         have = parts[parts["dataset"] == "candles"] if len(parts) else parts
         spans = "; ".join(f"{r.exchange} {r.timeframe} {r.start:%Y-%m-%d %H:%M}..{r.end:%Y-%m-%d %H:%M}"
                           for r in have.itertuples()) or "none"
-        raise ValueError(f"no stored {symbol} candles cover the {window} window {start:%Y-%m-%d %H:%M} .. "
+        which = f"{'/'.join(exchanges)} " if exchanges else ""
+        raise ValueError(f"no stored {which}{symbol} candles cover the {window} window {start:%Y-%m-%d %H:%M} .. "
                          f"{end:%Y-%m-%d %H:%M} UTC in {st.root}; stored: {spans}. Fetch that range "
                          "(`liqlab fetch --since ...`) or pick another window end")
     notes += [f"{ex}: candles start after the {w.warmup.days}-day warm-up should begin" for ex in short]
