@@ -567,18 +567,18 @@ def estimate_many(inputs: Mapping[str, Any], params: ModelParams | None = None, 
         step = auto_step(t1 - t0, bar, max_columns)
     results = {name: estimate(params=params, step=step, max_columns=max_columns, per_tier=per_tier,
                               grid=grid, start=start, **{**common, **a}) for name, a in kw.items()}
-    times = sorted(set().union(*(r.heatmap.indexes["time"] for r in results.values())))
-    times = pd.DatetimeIndex(times, name="time")
-    parts = [r.heatmap.reindex(time=times, fill_value=0.0) for r in results.values()]
-    agg = parts[0].copy()
+    times = _union([r.heatmap.indexes["time"] for r in results.values()])
+    parts = [r.heatmap if r.heatmap.indexes["time"].equals(times)
+             else r.heatmap.reindex(time=times, fill_value=0.0) for r in results.values()]
+    agg = parts[0].copy(deep=False)  # the sums below make new arrays; nothing is changed in place
     for p in parts[1:]:
         for v in agg.data_vars:
             agg[v] = agg[v] + p[v]
     agg.attrs = dict(parts[0].attrs, exchange="+".join(results), symbol=",".join(
         sorted({r.heatmap.attrs.get("symbol", "") for r in results.values()})))
-    sw_index = pd.DatetimeIndex(sorted(set().union(*(r.swept.index for r in results.values()))),
-                                name="time")
-    sw = sum(r.swept.reindex(sw_index, fill_value=0.0) for r in results.values())
+    sw_index = _union([r.swept.index for r in results.values()])
+    sw = sum(r.swept if r.swept.index.equals(sw_index) else r.swept.reindex(sw_index, fill_value=0.0)
+             for r in results.values())
     sw.attrs = {"units": "USD", "exchange": agg.attrs["exchange"]}
     totals = {side: {k: sum(r.meta["totals"][side][k] for r in results.values()) for k in TOTALS}
               for side in ("long", "short")}
@@ -587,6 +587,14 @@ def estimate_many(inputs: Mapping[str, Any], params: ModelParams | None = None, 
             "inflow": {k: r.meta["inflow"] for k, r in results.items()},
             "missing_columns_filled_with": 0.0}
     return EstimateResult(heatmap=agg, swept=sw, params=params, meta=meta, by_exchange=results)
+
+
+def _union(indexes: list[pd.DatetimeIndex]) -> pd.DatetimeIndex:
+    """The sorted union of time indexes (index operations: no Python loop over timestamps)."""
+    out = indexes[0]
+    for ix in indexes[1:]:
+        out = out.union(ix)
+    return pd.DatetimeIndex(out.sort_values(), name="time")
 
 
 def params_json(result: EstimateResult) -> dict:

@@ -157,9 +157,10 @@ def trim(result, start):
     start = pd.Timestamp(start)
     if start.tz is None:
         start = start.tz_localize("UTC")
-    keep = pd.DatetimeIndex(result.heatmap.indexes["time"]) >= start
-    hm = result.heatmap.isel(time=keep)
-    sw = result.swept.loc[result.swept.index >= start]
+    # times are sorted, so the window is a suffix: slice it (a view, no copy of the arrays)
+    first = int(pd.DatetimeIndex(result.heatmap.indexes["time"]).searchsorted(start, side="left"))
+    hm = result.heatmap.isel(time=slice(first, None))
+    sw = result.swept.iloc[int(result.swept.index.searchsorted(start, side="left")):]
     first = result.swept.index[0] if len(result.swept) else start
     meta = dict(result.meta, window_start=str(start), warmup=str(max(start - first, pd.Timedelta(0))))
     return replace(result, heatmap=hm, swept=sw, meta=meta)

@@ -25,7 +25,10 @@ def candles_page(candles: pd.DataFrame, title: str = "", width: int = style.WIDT
 
 def crop(hm: xr.Dataset, start=None, end=None, low: float | None = None,
          high: float | None = None) -> xr.Dataset:
-    """The part of a heatmap with column times in [start, end) and bin centres in [low, high]."""
+    """The part of a heatmap with column times in [start, end) and bin centres in [low, high].
+
+    When the kept columns and bins are contiguous (sorted coordinates, as in an estimate) the
+    result is a view of ``hm`` (no copy of the per-tier arrays), so treat it as read-only."""
     t = heat.column_times(hm)
     keep = np.ones(len(t), bool)
     for bound, op in ((start, "ge"), (end, "lt")):
@@ -41,7 +44,13 @@ def crop(hm: xr.Dataset, start=None, end=None, low: float | None = None,
         pk &= p <= high
     if not keep.any() or not pk.any():
         raise ValueError("the crop leaves no heatmap columns or price bins; check start/end/low/high")
-    return hm.isel(time=np.flatnonzero(keep), price=np.flatnonzero(pk))
+    return hm.isel(time=_span(keep), price=_span(pk))
+
+
+def _span(mask: np.ndarray):
+    """The kept positions of ``mask``: a slice when they are contiguous, else their indices."""
+    idx = np.flatnonzero(mask)
+    return slice(int(idx[0]), int(idx[-1]) + 1) if idx[-1] - idx[0] + 1 == len(idx) else idx
 
 
 def _ylim(candles: pd.DataFrame, pad: float = 0.06) -> tuple[float, float]:
