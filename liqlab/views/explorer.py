@@ -58,6 +58,10 @@ class Explorer:
         self.width = width
         self._pending = None
         self._version = hv.streams.Stream.define("Version", version=0)()
+        # the heatmap's zoom/pan streams (one per view()): datashader aggregates over their range,
+        # which the plot sets to the first window's; reset when the window moves
+        self._ranges: list[hv.streams.RangeXY] = []
+        self._moved = False
         self.timings: dict[str, float] = {}
         # -- controls -----------------------------------------------------------------------
         self.param_widgets = widgets.param_widgets(self.params)
@@ -225,7 +229,10 @@ class Explorer:
         t0 = time.perf_counter()
         try:
             if "data" in dirty:
+                span = (self.data.start, self.data.end)
                 self._load(self.window.value, self.end.value)
+                if (self.data.start, self.data.end) != span:
+                    self._moved = True
                 ex = self.exchange.value
                 self.exchange.options = [sources.AGGREGATE] + self.data.exchanges
                 self.exchange.value = ex if ex in self.exchange.options else sources.AGGREGATE
@@ -236,6 +243,10 @@ class Explorer:
         except ValueError as exc:
             self.status.value = f"<span style='color:#d32f2f'><b>not applied:</b> {exc}</span>"
             return
+        if self._moved:  # the window moved: aggregate the new one whole, not the old view's range
+            for r in self._ranges:
+                r.reset()
+            self._moved = False
         self._version.event(version=self._version.contents["version"] + 1)
         self.timings["refresh_s"] = time.perf_counter() - t0
         self._show_status()
@@ -284,15 +295,17 @@ class Explorer:
         s = [self._version]
         mesh = hv.DynamicMap(self._mesh, streams=s)
         shaded = heat.heatmap(mesh, scale=None, dynamic=True, width=self.width)
+        self._ranges += _range_streams(shaded)
         shaded = shaded.apply(lambda img, **kw: heat.shade(img, self.colour_scale(), self.title()),
                               streams=s)
         main = (shaded * hv.DynamicMap(self._overlay, streams=s)).opts(
             hv.opts.Image(framewise=True), hv.opts.Overlay(width=self.width, height=style.MAIN_HEIGHT,
                                                           framewise=True, **style.AXES))
-        prof = hv.DynamicMap(self._profile, streams=s).opts(framewise=True)
+        # framewise on each element: an Overlay's own framewise does not rescale its axes
+        prof = hv.DynamicMap(self._profile, streams=s).opts(hv.opts.Rectangles(framewise=True))
         vol = hv.DynamicMap(self._lower, streams=s)
         rsi = hv.DynamicMap(self._rsi, streams=s).opts(
-            hv.opts.Overlay(width=self.width, framewise=True, **style.AXES))
+            hv.opts.Overlay(width=self.width, framewise=True, **style.AXES), hv.opts.Curve(framewise=True))
         return hv.Layout([main, prof, vol, hv.Empty(), rsi, hv.Empty()]).cols(2).opts(shared_axes=True)
 
     def controls(self) -> w.Widget:
@@ -300,8 +313,10 @@ class Explorer:
         data_row = w.HBox([self.window, self.exchange, self.end])
         nav = w.HBox([self.jump, self.back, self.fwd] +
                      ([self.reload, self.auto, self.every] if self.store is not None else []))
+        # wrap rather than squeeze: squeezed, the sliders' readouts and the USD field were cut off
         view_row = w.HBox([w.VBox([self.side, self.scale]),
-                           w.VBox([self.clip, self.gamma, self.usd_max]), self.tiers, self.layers])
+                           w.VBox([self.clip, self.gamma, self.usd_max]), self.tiers, self.layers],
+                          layout=w.Layout(flex_flow="row wrap"))
         acc = widgets.grouped(self.params, self.param_widgets)
         acc.selected_index = 0
         return w.VBox([data_row, nav, view_row, w.HTML("<b>model parameters</b> (liqlab.ModelParams)"),
@@ -311,3 +326,17 @@ class Explorer:
         from IPython.display import display
         display(self.controls())
         display(self.view())
+
+
+def _range_streams(obj) -> list:
+    """The RangeXY streams feeding the DynamicMaps of ``obj`` (datashader's zoom and pan)."""
+    found, todo, seen = [], [obj], set()
+    while todo:
+        o = todo.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        if isinstance(o, hv.DynamicMap):
+            found += [s for s in o.streams if isinstance(s, hv.streams.RangeXY) and s not in found]
+            todo += list(o.callback.inputs)
+    return found
