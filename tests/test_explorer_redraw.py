@@ -53,3 +53,28 @@ def test_heatmap_and_panels_follow_the_window(plotted, window, end, start):
     for key in [(0, 0), (1, 0), (2, 0)]:  # heatmap, volume, RSI
         x0, x1 = _x_range(plot, key)
         assert abs(x0 - want_lo) < tol and abs(x1 - want_hi) < tol, (key, x0, x1, window, end)
+
+
+def test_a_model_slider_redraws_the_heatmap_not_the_candle_panels():
+    hv.extension("bokeh", logo=False)
+    ex = Explorer(window="24h", end="2025-10-11T00:00Z", debounce=0)
+    calls = {"rsi": 0, "lower": 0}
+    for name in calls:
+        real = getattr(ex, f"_{name}")
+
+        def counted(*a, _real=real, _name=name, **k):
+            calls[_name] += 1
+            return _real(*a, **k)
+        setattr(ex, f"_{name}", counted)
+    plot = hv.renderer("bokeh").get_plot(ex.view())
+    (img,) = [r for r in plot.state.select({"type": GlyphRenderer}) if isinstance(r.glyph, Image)]
+    before = img.data_source.data["image"][0].copy()
+    seen = dict(calls)
+    ex.param_widgets["inflow_volume_share"].value = 0.5
+    after = img.data_source.data["image"][0]
+    assert (before != after).mean() > 0.05            # the heatmap was re-estimated and redrawn
+    assert calls == seen                              # the candle panels were not recomputed
+    ex.exchange.value = "bybit"                       # a data change redraws them
+    assert calls["rsi"] == seen["rsi"] + 1 and calls["lower"] == seen["lower"] + 1
+    ex.jump.value = "2024-08-05 yen-carry crash"      # jumping resets the picker for next time
+    assert ex.end.value == "2024-08-06T00:00Z" and ex.jump.value == ex.jump.options[0]

@@ -57,7 +57,10 @@ class Explorer:
         self.debounce = debounce
         self.width = width
         self._pending = None
-        self._version = hv.streams.Stream.define("Version", version=0)()
+        self._version = hv.streams.Stream.define("Version", version=0)()   # every redraw
+        # the candle panels (overlay, volume, RSI) do not depend on the model: a model slider
+        # leaves them alone (the RSI with its divergences alone costs a third of a second)
+        self._market = hv.streams.Stream.define("Market", version=0)()
         # the heatmap's zoom/pan streams (one per view()): datashader aggregates over their range,
         # which the plot sets to the first window's; reset when the window moves
         self._ranges: list[hv.streams.RangeXY] = []
@@ -183,6 +186,7 @@ class Explorer:
     def _jump(self, change) -> None:
         if change["new"] in sources.CASCADES:
             self.end.value = sources.CASCADES[change["new"]]
+            self.jump.value = self.jump.options[0]   # so the same jump can be chosen again
 
     def _step(self, direction: int) -> None:
         from liqlab.windows import WINDOWS
@@ -248,6 +252,8 @@ class Explorer:
                 r.reset()
             self._moved = False
         self._version.event(version=self._version.contents["version"] + 1)
+        if dirty - {"param"}:
+            self._market.event(version=self._market.contents["version"] + 1)
         self.timings["refresh_s"] = time.perf_counter() - t0
         self._show_status()
 
@@ -298,13 +304,14 @@ class Explorer:
         self._ranges += _range_streams(shaded)
         shaded = shaded.apply(lambda img, **kw: heat.shade(img, self.colour_scale(), self.title()),
                               streams=s)
-        main = (shaded * hv.DynamicMap(self._overlay, streams=s)).opts(
+        m = [self._market]
+        main = (shaded * hv.DynamicMap(self._overlay, streams=m)).opts(
             hv.opts.Image(framewise=True), hv.opts.Overlay(width=self.width, height=style.MAIN_HEIGHT,
                                                           framewise=True, **style.AXES))
         # framewise on each element: an Overlay's own framewise does not rescale its axes
         prof = hv.DynamicMap(self._profile, streams=s).opts(hv.opts.Rectangles(framewise=True))
-        vol = hv.DynamicMap(self._lower, streams=s)
-        rsi = hv.DynamicMap(self._rsi, streams=s).opts(
+        vol = hv.DynamicMap(self._lower, streams=m)
+        rsi = hv.DynamicMap(self._rsi, streams=m).opts(
             hv.opts.Overlay(width=self.width, framewise=True, **style.AXES), hv.opts.Curve(framewise=True))
         return hv.Layout([main, prof, vol, hv.Empty(), rsi, hv.Empty()]).cols(2).opts(shared_axes=True)
 
