@@ -78,3 +78,17 @@ def test_a_model_slider_redraws_the_heatmap_not_the_candle_panels():
     assert calls["rsi"] == seen["rsi"] + 1 and calls["lower"] == seen["lower"] + 1
     ex.jump.value = "2024-08-05 yen-carry crash"      # jumping resets the picker for next time
     assert ex.end.value == "2024-08-06T00:00Z" and ex.jump.value == ex.jump.options[0]
+
+
+def test_lower_panels_share_the_heatmaps_time_axis():
+    """Zooming the heatmap zooms volume and RSI: one bokeh x_range for all three."""
+    hv.extension("bokeh", logo=False)
+    ex = Explorer(window="24h", end="2025-10-11T00:00Z", debounce=0)
+    plot = hv.renderer("bokeh").get_plot(ex.view())
+
+    def x_range(key):
+        sub = plot.subplots[key]
+        sub = sub.subplots.get("main", sub) if isinstance(getattr(sub, "subplots", None), dict) else sub
+        return sub.state.x_range
+    main = x_range((0, 0))
+    assert x_range((1, 0)) is main and x_range((2, 0)) is main

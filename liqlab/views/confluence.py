@@ -53,6 +53,6 @@ def rsi_panel(candles: pd.DataFrame, period: int = 14, order: int = 5, max_bars:
                      hv.Dimension("rsi", label="RSI", range=(0, 100))).opts(color="#e0e0e0",
                                                                              line_width=1)
     bands = hv.HLines([30.0, 70.0], kdims=["rsi"]).opts(color=style.ROUND_LEVEL, line_dash="dashed", line_alpha=0.6)
-    out = bands * curve * divergence_lines(div, on="rsi")
+    out = curve * bands * divergence_lines(div, on="rsi")   # the curve first: its time axis links
     return out.opts(hv.opts.Curve(height=height, ylabel=f"RSI {period}", bgcolor="#111111",
                                   tools=["hover"]))
