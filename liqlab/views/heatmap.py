@@ -89,6 +89,7 @@ def absolute_scale(hm: xr.Dataset, side: str = "both", percentile: float = 99.9,
 
 def _image_opts(width: int, height: int) -> dict:
     return dict(framewise=True, colorbar=True, cnorm="linear", width=width, height=height,
+                fontsize={"title": "10pt"},  # the title carries the scale: keep it on the chart
                 bgcolor=style.BACKGROUND, clipping_colors={"NaN": style.BACKGROUND},
                 colorbar_opts={"title": "USD per price bin",
                                "formatter": NumeralTickFormatter(format="$0.[00]a")},
