@@ -92,3 +92,15 @@ def test_lower_panels_share_the_heatmaps_time_axis():
         return sub.state.x_range
     main = x_range((0, 0))
     assert x_range((1, 0)) is main and x_range((2, 0)) is main
+
+
+def test_the_absolute_scale_stays_fixed_until_fitted_again():
+    from liqlab.views import heatmap as heat
+    ex = Explorer(window="3d", end="2025-10-11T00:00Z", debounce=0)
+    first = ex.usd_max.value
+    assert first == round(heat.absolute_scale(ex._heatmap()).usd_max, -3) and first > 1e6
+    ex.end.value = "2024-08-06T00:00Z"                # another window: the scale stays put
+    assert ex.usd_max.value == first
+    ex.fit_max.click()                                # re-based on what is shown now
+    want = round(heat.absolute_scale(ex._heatmap()).usd_max, -3)
+    assert ex.usd_max.value == want and want != first

@@ -102,7 +102,9 @@ class Explorer:
         self.exchange.options = [sources.AGGREGATE] + self.data.exchanges
         self.exchange.value = exchange if exchange in self.exchange.options else sources.AGGREGATE
         self._estimate()
-        self.usd_max.value = round(heat.absolute_scale(self._heatmap()).usd_max, -3)
+        self.fit_max = w.Button(description="fit abs. max", tooltip="set the absolute scale's top to "
+                                "the 99.9th percentile of what is shown now (then it stays fixed)")
+        self.fit()
         # -- wiring -------------------------------------------------------------------------
         for name, wid in self.param_widgets.items():
             widgets.observe(wid, lambda ch, n=name: self._changed("param"))
@@ -114,6 +116,7 @@ class Explorer:
         self.back.on_click(lambda _: self._step(-1))
         self.fwd.on_click(lambda _: self._step(+1))
         self.reload.on_click(lambda _: self.reload_now())
+        self.fit_max.on_click(lambda _: self.fit())
         self.auto.observe(self._auto_changed, names="value")
         self._dirty: set[str] = set()
         self._show_status()
@@ -193,6 +196,13 @@ class Explorer:
         end = self.data.end if self.end.value.strip().lower() == "latest" else pd.Timestamp(self.end.value)
         end = end.tz_localize("UTC") if end.tz is None else end
         self.end.value = (end + direction * WINDOWS[self.window.value].length).strftime("%Y-%m-%dT%H:%MZ")
+
+    def fit(self) -> None:
+        """Set the absolute scale's top (USD per bin) to the 99.9th percentile of the heatmap
+        shown now. It then stays fixed across windows, exchanges and parameters, so pictures
+        can be compared; fit again to re-base it."""
+        self.usd_max.value = max(round(heat.absolute_scale(self._heatmap(), self.side.value).usd_max, -3),
+                                 1000.0)
 
     def reload_now(self) -> None:
         """Read the window again (from the store: rows added since) and redraw, at once."""
@@ -322,7 +332,7 @@ class Explorer:
                      ([self.reload, self.auto, self.every] if self.store is not None else []))
         # wrap rather than squeeze: squeezed, the sliders' readouts and the USD field were cut off
         view_row = w.HBox([w.VBox([self.side, self.scale]),
-                           w.VBox([self.clip, self.gamma, self.usd_max]), self.tiers, self.layers],
+                           w.VBox([self.clip, self.gamma, self.usd_max, self.fit_max]), self.tiers, self.layers],
                           layout=w.Layout(flex_flow="row wrap"))
         acc = widgets.grouped(self.params, self.param_widgets)
         acc.selected_index = 0
