@@ -27,6 +27,16 @@ def _image_span(plot) -> tuple[pd.Timestamp, pd.Timestamp]:
     return x0, x0 + dw
 
 
+def _candle_span(plot) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last candle drawn over the heatmap (the bodies' 'bar' column)."""
+    sub = plot.subplots[(0, 0)]
+    sub = sub.subplots.get("main", sub) if isinstance(getattr(sub, "subplots", None), dict) else sub
+    bars = [r.data_source.data["bar"] for r in sub.state.select({"type": GlyphRenderer})
+            if "bar" in r.data_source.data and len(r.data_source.data["bar"])]
+    assert bars, "no candles over the heatmap"
+    return pd.Timestamp(min(b.min() for b in bars)), pd.Timestamp(max(b.max() for b in bars))
+
+
 def _x_range(plot, key) -> tuple[pd.Timestamp, pd.Timestamp]:
     sub = plot.subplots[key]
     sub = sub.subplots.get("main", sub) if isinstance(getattr(sub, "subplots", None), dict) else sub
@@ -50,6 +60,8 @@ def test_heatmap_and_panels_follow_the_window(plotted, window, end, start):
     want_lo, want_hi = pd.Timestamp(start), pd.Timestamp(end).tz_localize(None)
     tol = (want_hi - want_lo) * 0.05  # the axes pad a little
     assert abs(lo - want_lo) < tol and abs(hi - want_hi) < tol, (lo, hi, window, end)
+    c0, c1 = _candle_span(plot)           # the candles over the heatmap follow too
+    assert abs(c0 - want_lo) < tol and abs(c1 - want_hi) < tol, (c0, c1, window, end)
     for key in [(0, 0), (1, 0), (2, 0)]:  # heatmap, volume, RSI
         x0, x1 = _x_range(plot, key)
         assert abs(x0 - want_lo) < tol and abs(x1 - want_hi) < tol, (key, x0, x1, window, end)

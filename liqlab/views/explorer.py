@@ -58,7 +58,7 @@ class Explorer:
         self.width = width
         self._pending = None
         self._version = hv.streams.Stream.define("Version", version=0)()   # every redraw
-        # the candle panels (overlay, volume, RSI) do not depend on the model: a model slider
+        # the candle panels (volume, RSI) do not depend on the model: a model slider
         # leaves them alone (the RSI with its divergences alone costs a third of a second)
         self._market = hv.streams.Stream.define("Market", version=0)()
         # the heatmap's zoom/pan streams (one per view()): datashader aggregates over their range,
@@ -315,7 +315,9 @@ class Explorer:
         shaded = shaded.apply(lambda img, **kw: heat.shade(img, self.colour_scale(), self.title()),
                               streams=s)
         m = [self._market]
-        main = (shaded * hv.DynamicMap(self._overlay, streams=m)).opts(
+        # the overlay rides on the heatmap's stream: composed with it, it is redrawn in the page
+        # only when that stream fires (a stream of its own updated the kernel's model, not the page)
+        main = (shaded * hv.DynamicMap(self._overlay, streams=s)).opts(
             hv.opts.Image(framewise=True), hv.opts.Overlay(width=self.width, height=style.MAIN_HEIGHT,
                                                           framewise=True, **style.AXES))
         # framewise on each element: an Overlay's own framewise does not rescale its axes
