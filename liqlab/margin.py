@@ -19,6 +19,7 @@ Bracket tables are dated snapshots shipped as CSV in ``liqlab/brackets/`` (colum
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -95,8 +96,11 @@ def load_brackets(source: str | Path = DEFAULT_BRACKETS) -> BracketTable:
     return parse_brackets(text, name)
 
 
+@functools.lru_cache(maxsize=32)
 def parse_brackets(text: str, name: str = "brackets") -> BracketTable:
-    """Parse and check a bracket CSV given as text (see :func:`load_brackets`)."""
+    """Parse and check a bracket CSV given as text (see :func:`load_brackets`). The result is
+    immutable and cached by (text, name): every estimate and every ModelParams check reads the
+    table, and an edited file is new text, so it is parsed (and checked) again."""
     import io
     df = pd.read_csv(io.StringIO(text), comment="#")
     df.columns = [str(c).strip() for c in df.columns]
