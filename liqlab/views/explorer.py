@@ -10,8 +10,10 @@ In a notebook::
     ex                       # controls above, charts below
     Explorer(store="data", end="latest")   # your local store instead; "reload" reads it again
 
-The charts are holoviews DynamicMaps fed by one stream; every change bumps the stream, so the
-same bokeh plots update (and datashader re-aggregates on zoom and pan).
+The charts are holoviews DynamicMaps fed by two streams: every change bumps the first (the
+heatmap, its candle overlay, the side profile); a change of data or view also bumps the second
+(the volume and RSI panels, which do not depend on the model). The same bokeh plots update in
+place, and datashader re-aggregates on zoom and pan.
 """
 from __future__ import annotations
 
@@ -90,6 +92,8 @@ class Explorer:
         self.layers = w.SelectMultiple(options=["candles", "round levels", "liquidations", "profile"],
                                        value=("candles", "round levels", "liquidations", "profile"),
                                        description="layers", rows=4)
+        self.fit_max = w.Button(description="fit abs. max", tooltip="set the absolute scale's top to "
+                                "the 99.9th percentile of what is shown now (then it stays fixed)")
         self.status = w.HTML()
         self.reload = w.Button(description="reload", icon="refresh",
                                tooltip="read the window again from the store (rows that liqlab fetch "
@@ -102,8 +106,6 @@ class Explorer:
         self.exchange.options = [sources.AGGREGATE] + self.data.exchanges
         self.exchange.value = exchange if exchange in self.exchange.options else sources.AGGREGATE
         self._estimate()
-        self.fit_max = w.Button(description="fit abs. max", tooltip="set the absolute scale's top to "
-                                "the 99.9th percentile of what is shown now (then it stays fixed)")
         self.fit()
         # -- wiring -------------------------------------------------------------------------
         for name, wid in self.param_widgets.items():
