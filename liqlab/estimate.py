@@ -49,6 +49,12 @@ NICE_STEPS = tuple(pd.Timedelta(s) for s in (
     "1min", "5min", "15min", "30min", "1h", "2h", "4h", "6h", "12h", "1D", "2D", "7D"))
 
 
+def _utc(t) -> pd.Timestamp:
+    """A time as a UTC Timestamp (naive = UTC)."""
+    t = pd.Timestamp(t)
+    return t.tz_localize("UTC") if t.tz is None else t.tz_convert("UTC")
+
+
 def _ns(index: pd.DatetimeIndex) -> np.ndarray:
     """Nanoseconds since the epoch (pandas 3 indexes may be stored in other units)."""
     return index.as_unit("ns").asi8
@@ -293,8 +299,7 @@ def _columns(index: pd.DatetimeIndex, bar: pd.Timedelta, step, max_columns: int,
     t = _ns(index)
     first = 0
     if start is not None:
-        start = pd.Timestamp(start)
-        start = start.tz_localize("UTC") if start.tz is None else start.tz_convert("UTC")
+        start = _utc(start)
         first = int(np.searchsorted(t, start.as_unit("ns").value, side="left"))
         if first >= len(t):
             raise ValueError(f"start={start} is after the last candle ({index[-1]}); nothing to show")
@@ -561,8 +566,7 @@ def estimate_many(inputs: Mapping[str, Any], params: ModelParams | None = None, 
         t0 = min(k["candles"].index[0] for k in kw.values())
         t1 = max(k["candles"].index[-1] for k in kw.values())
         if start is not None:
-            t0 = max(t0, pd.Timestamp(start) if pd.Timestamp(start).tz else
-                     pd.Timestamp(start).tz_localize("UTC"))
+            t0 = max(t0, _utc(start))
         bar = max(_bar(k["candles"]) for k in kw.values())
         step = auto_step(t1 - t0, bar, max_columns)
     results = {name: estimate(params=params, step=step, max_columns=max_columns, per_tier=per_tier,
