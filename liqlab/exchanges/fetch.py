@@ -139,20 +139,29 @@ class HoleLedger:
                      h["reason"]) for h in self.load().get(key, [])]
 
     def update(self, key: str, start: pd.Timestamp, end: pd.Timestamp, found: list[Hole]) -> None:
-        """Forget the holes recorded inside [start, end) for ``key``, then record ``found``."""
-        data = self.load()
-        keep = [h for h in data.get(key, [])
-                if not (pd.Timestamp(h["start"]) >= start and pd.Timestamp(h["end"]) <= end)]
-        keep += [{"kind": h.kind, "start": h.start.isoformat(), "end": h.end.isoformat(),
-                  "rows": h.rows, "reason": h.reason} for h in found]
-        if keep:
-            data[key] = sorted(keep, key=lambda h: h["start"])
-        else:
-            data.pop(key, None)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(f".tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        os.replace(tmp, self.path)
+        """Forget the holes recorded inside [start, end) for ``key``, then record ``found``.
+
+        Read-modify-write under the store's partition lock (fetchers of other partitions share
+        this file), written like the store's files: temporary file, fsync, rename, fsync."""
+        from liqlab.store._files import TMP_PREFIX, fsync_dir, partition_lock
+
+        with partition_lock(self.path.parent):
+            data = self.load()
+            keep = [h for h in data.get(key, [])
+                    if not (pd.Timestamp(h["start"]) >= start and pd.Timestamp(h["end"]) <= end)]
+            keep += [{"kind": h.kind, "start": h.start.isoformat(), "end": h.end.isoformat(),
+                      "rows": h.rows, "reason": h.reason} for h in found]
+            if keep:
+                data[key] = sorted(keep, key=lambda h: h["start"])
+            else:
+                data.pop(key, None)
+            tmp = self.path.parent / f"{TMP_PREFIX}{self.path.name}"
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(json.dumps(data, indent=1))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+            fsync_dir(self.path.parent)
 
 
 def find_holes(times: pd.DatetimeIndex, start: pd.Timestamp, end: pd.Timestamp,

@@ -180,3 +180,28 @@ def test_holes_are_recorded_on_disk_and_filled_later(fake, store_root, sleeps, c
     complete(liqlab.Store(store_root).read(kind="candles", exchange="binance", symbol="BTCUSDT",
                                            timeframe="5m"), "binance")
     assert main(args) == 0 and "no recorded holes" in capsys.readouterr().out
+
+
+def test_hole_ledger_updates_from_many_writers_lose_nothing(store_root):
+    """Fetchers of different partitions share holes.json: concurrent updates must not drop
+    each other's records (read-modify-write under the partition lock)."""
+    import threading
+
+    from liqlab.exchanges.fetch import Hole, HoleLedger
+    t0 = pd.Timestamp("2025-10-01", tz="UTC")
+
+    def writer(k):
+        ledger = HoleLedger(store_root)
+        for i in range(15):
+            s = t0 + pd.Timedelta(hours=i)
+            ledger.update(f"binance/X{k}/candles/5m", s, s + pd.Timedelta("1h"),
+                          [Hole("candles", s, s + pd.Timedelta("5min"), 1, "not served")])
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    data = HoleLedger(store_root).load()
+    assert sorted(data) == [f"binance/X{k}/candles/5m" for k in range(6)]
+    assert all(len(v) == 15 for v in data.values())
+    assert not [p for p in (store_root / "_fetch").iterdir() if p.name.startswith(".tmp-")]
