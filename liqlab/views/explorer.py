@@ -274,7 +274,7 @@ class Explorer:
         hm = r.heatmap
         notes = "; ".join(self.data.notes + list(filter(None, [self.result.meta.get("grid_widened")])))
         self.status.value = (
-            f"<b>{self.exchange.value}</b>, {self.window.value} to {self.data.end:%Y-%m-%d %H:%M} UTC "
+            f"<b>{self.title()}</b> "
             f"({', '.join(f'{e}: {n}' for e, n in self.data.samples.items())}); "
             f"{hm.sizes['time']} columns x {hm.sizes['price']} bins; estimate "
             f"{self.timings.get('estimate_s', 0) * 1e3:.0f} ms. <i>{notes}</i>")
