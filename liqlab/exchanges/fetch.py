@@ -3,6 +3,11 @@ from Binance USDT-M, OKX and Bybit into the store, and the ``--watch`` refresh l
 
 Completeness rules (EXCHANGES.md), all enforced here rather than trusted to ccxt:
 
+* the range asked is the range fetched: every part of ``[since, until)`` the store lacks is
+  asked for, wherever it lies (resuming after the newest row is the default only when no
+  ``since`` is given), so fetches of overlapping ranges, even at once, end with the union;
+* funding is checked slot by slot on the venue's schedule (the instrument's interval; a
+  stamp counts for the nearest slot within :data:`FUNDING_TOLERANCE`), like bars;
 * the range is cut into windows that each fit in one page (``page_limit`` x interval), each
   asked for with both ``since`` and ``until`` (Bybit open interest and funding lose the row at
   ``since`` otherwise);
@@ -15,7 +20,7 @@ Completeness rules (EXCHANGES.md), all enforced here rather than trusted to ccxt
 * transient faults (429/418 with Retry-After, 5xx, timeouts, maintenance) are retried by
   fault (:func:`liqlab.exchanges.clients.call_with_retry`);
 * each window is written to the store as soon as it is complete, so a killed fetch loses at
-  most one window and the next run resumes after the last stored row.
+  most one window and the next run asks for what is still missing.
 """
 from __future__ import annotations
 
@@ -35,7 +40,8 @@ from liqlab.exchanges import convert
 from liqlab.exchanges.clients import (Market, RetryPolicy, call_with_retry, make_client,
                                       market_for)
 
-__all__ = ["KINDS", "Hole", "HoleLedger", "FetchReport", "Fetcher", "fetch", "find_holes", "watch", "Job",
+__all__ = ["KINDS", "Hole", "HoleLedger", "FetchReport", "Fetcher", "fetch", "find_holes",
+           "funding_slots", "FUNDING_TOLERANCE", "watch", "Job",
            "PAGE_LIMITS", "OI_TIMEFRAMES", "CANDLE_TIMEFRAMES"]
 
 log = logging.getLogger("liqlab.exchanges")
@@ -186,19 +192,22 @@ def find_holes(times: pd.DatetimeIndex, start: pd.Timestamp, end: pd.Timestamp,
     return holes
 
 
-def _funding_holes(times: pd.DatetimeIndex, start: pd.Timestamp, end: pd.Timestamp,
-                   interval: pd.Timedelta) -> list[Hole]:
-    """Funding events are not on an exact grid (Binance stamps them a few ms late): a hole is
-    a stretch of more than 1.5 intervals with no event."""
-    pts = [start - interval] + list(times.sort_values()) + [end]
-    holes = []
-    for a, b in zip(pts[:-1], pts[1:]):
-        if b - a > 1.5 * interval:
-            lo = a + interval if a >= start else start
-            n = int((b - lo) / interval)
-            if n > 0 and b - lo >= interval:
-                holes.append(Hole("funding", lo, b, n, "no funding event"))
-    return holes
+#: how late (or early) a funding stamp may be and still count for its slot on the venue's
+#: schedule (Binance stamps a few milliseconds late)
+FUNDING_TOLERANCE = pd.Timedelta("1min")
+
+
+def funding_slots(times: pd.DatetimeIndex, interval: pd.Timedelta,
+                  tolerance: pd.Timedelta = FUNDING_TOLERANCE) -> pd.DatetimeIndex:
+    """The schedule slots (multiples of ``interval`` since the epoch, e.g. 00:00, 08:00, 16:00
+    UTC for 8h) that ``times`` fill: a stamp fills the nearest slot when it is within
+    ``tolerance`` of it. Stamps off the schedule fill none."""
+    t = pd.DatetimeIndex(times).as_unit("ns")
+    if not len(t):
+        return pd.DatetimeIndex([], tz="UTC").as_unit("ns")
+    slot = (t + interval / 2).floor(interval)
+    ok = np.abs(np.asarray((t - slot).asi8)) <= tolerance.value
+    return pd.DatetimeIndex(slot[ok]).unique().sort_values()
 
 
 class Fetcher:
@@ -318,24 +327,45 @@ class Fetcher:
                 kw = dict(candles=convert.ohlcv_frame(rows or [], **attrs), interval=iv)
             df, unpriced = convert.oi_frame(items or [], contract_size=size, **kw, **attrs)
         else:
+            tol = _ms(ws + FUNDING_TOLERANCE) - _ms(ws)
+            since, until = since - tol, until + tol
             params = {"after": until + 1} if self.exchange == "okx" else {"until": until}
             items = self._call(lambda: c.fetch_funding_rate_history(sym, since=since, limit=limit,
                                                                     params=params))
             df = convert.funding_frame(items or [], **attrs)
-        inside = (df.index >= ws) & (df.index < we)
+        if kind == "funding":  # a stamp belongs to the window of its nearest slot
+            interval = _td(timeframe)
+            slot = (df.index + interval / 2).floor(interval)
+            inside = (slot >= ws) & (slot < we)
+        else:
+            inside = (df.index >= ws) & (df.index < we)
         out = df[inside]
         out.attrs = df.attrs
         return out, [t for t in unpriced if ws <= t < we]
 
     # ---- a whole range
+    def _stored_times(self, kind: str, tf: str, start: pd.Timestamp, end: pd.Timestamp,
+                      interval: pd.Timedelta) -> pd.DatetimeIndex:
+        """What the store already holds in [start, end): bar times, or funding slots."""
+        pad = FUNDING_TOLERANCE if kind == "funding" else pd.Timedelta(0)
+        got = self.store.read(kind=kind, exchange=self.exchange, symbol=self.symbol, timeframe=tf,
+                              start=start - pad, end=end + pad).index
+        return funding_slots(got, interval) if kind == "funding" else got
+
     def fetch(self, kind: str, timeframe: str | None = "5m", since: Any = None, until: Any = None,
               resume: bool = True) -> FetchReport:
-        """Fetch ``kind`` ('candles', 'mark', 'oi', 'funding') at ``timeframe`` from ``since``
-        (default: after the last stored row, else 30 days ago) to ``until`` (default: now;
-        only closed bars are stored). With ``resume`` (default) a stored range is not asked for
-        again: the fetch starts after the last stored row; ``resume=False`` re-asks the whole
-        range (to fill holes an earlier fetch reported; the upsert keeps it duplicate-free).
-        Returns a :class:`FetchReport` listing any holes."""
+        """Fetch ``kind`` ('candles', 'mark', 'oi', 'funding') at ``timeframe`` for
+        ``[since, until)`` (``until`` default: now; only closed bars and published funding
+        events are stored).
+
+        The range asked is the range fetched: with ``resume`` (default) every part of
+        ``[since, until)`` the store lacks is asked for (anywhere in the range, not only after
+        the newest row), and what is stored is not asked again. Without ``since`` the fetch
+        resumes after the newest stored row (or starts 30 days back in an empty store).
+        ``resume=False`` re-asks the whole range (the upsert keeps it duplicate-free).
+        Funding is checked slot by slot on the venue's schedule (:meth:`funding_interval`,
+        stamps within :data:`FUNDING_TOLERANCE` of their slot). Returns a
+        :class:`FetchReport` listing any holes."""
         tf = self._check(kind, timeframe)
         interval = _td(tf)
         rep = FetchReport(self.exchange, self.symbol, kind, tf)
@@ -345,17 +375,23 @@ class Fetcher:
         since_t, until_t = _utc(since, "since"), _utc(until, "until")
         if since_t is not None and until_t is not None and since_t >= until_t:
             raise ValueError(f"since {since_t} is not before until {until_t}")
-        if kind == "funding":
-            end = min(until_t or now, now)
+        if kind == "funding":  # slots [start, end) on the schedule, published by now
+            end = min(until_t or now, now - FUNDING_TOLERANCE).ceil(interval)
         else:  # only closed bars (open < now floored) and snapshots already published
             end = now.floor(interval)
             if until_t is not None:
                 end = min(end, until_t.ceil(interval))
-        last = self.store.last_time(kind=kind, exchange=self.exchange, symbol=self.symbol, timeframe=tf)
-        start = since_t if since_t is not None else (end - pd.Timedelta(days=DEFAULT_DAYS))
-        if resume and last is not None and (since_t is None or since_t <= last):
-            start = last + (interval if kind != "funding" else pd.Timedelta(1, "ms"))
-            rep.notes.append(f"resuming after the last stored row {last}")
+        if since_t is not None:
+            start = since_t
+        else:
+            last = self.store.last_time(kind=kind, exchange=self.exchange, symbol=self.symbol,
+                                        timeframe=tf)
+            if resume and last is not None:
+                last_slot = (last + interval / 2).floor(interval) if kind == "funding" else last
+                start = last_slot + interval
+                rep.notes.append(f"resuming after the last stored row {last}")
+            else:
+                start = end - pd.Timedelta(days=DEFAULT_DAYS)
         listed = mk.get("created")
         if listed and start < pd.Timestamp(int(listed), unit="ms", tz="UTC"):
             start = pd.Timestamp(int(listed), unit="ms", tz="UTC")
@@ -367,37 +403,52 @@ class Fetcher:
                                  f"{BINANCE_OI_DAYS} days only: starting at {oldest} (use "
                                  "`liqlab import-dump` with the metrics files for older data)")
                 start = oldest
-        if kind != "funding":
-            start = start.ceil(interval)
+        start = start.ceil(interval)
         if start >= end:
             rep.notes.append("already up to date")
+            self._report = None
             return rep
         rep.start, rep.end = start, end
+        stored = self._stored_times(kind, tf, start, end, interval) if resume else \
+            pd.DatetimeIndex([], tz="UTC")
+        todo = [(h.start, h.end) for h in find_holes(stored, start, end, interval, kind)]
+        if not todo:
+            rep.notes.append("already up to date (every row of the range is stored)")
+            self._report = None
+            return rep
+        if resume and len(stored):
+            n = sum(int((b - a) / interval) for a, b in todo)
+            rep.notes.append(f"asking for the {n} row(s) the store lacks in {len(todo)} range(s)")
         limit = self._limit(kind)
-        window = interval * limit
-        edges = list(pd.date_range(start, end, freq=window, tz="UTC")) if end - start > window else [start]
-        if edges[-1] < end:
-            edges.append(end)
-        got: list[pd.DatetimeIndex] = []
+        # a funding request reaches FUNDING_TOLERANCE past its window (the next slot's stamp
+        # may come back with it): one slot fewer, so that a page always holds the whole window
+        window = interval * (max(1, limit - 1) if kind == "funding" else limit)
+        edges: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+        for a, b in todo:
+            cuts = list(pd.date_range(a, b, freq=window, tz="UTC")) if b - a > window else [a]
+            if cuts[-1] < b:
+                cuts.append(b)
+            edges += list(zip(cuts[:-1], cuts[1:]))
+        got: list[pd.DatetimeIndex] = [stored]
         unpriced_all: list[pd.Timestamp] = []
-        bar = tqdm(total=len(edges) - 1, desc=f"{self.exchange} {self.symbol} {kind} {tf}",
+        bar = tqdm(total=len(edges), desc=f"{self.exchange} {self.symbol} {kind} {tf}",
                    unit="page", disable=not self.progress, leave=False)
         try:
-            for ws, we in zip(edges[:-1], edges[1:]):
+            for ws, we in edges:
                 df, unpriced = self._window(kind, tf, ws, we, limit, interval, rep)
                 if len(df):
                     w = self.store.write(df, kind=kind, exchange=self.exchange, symbol=self.symbol,
                                          timeframe=tf)
                     rep.rows_added += w.rows_added
                     rep.rows_fetched += len(df)
-                    got.append(df.index)
+                    got.append(funding_slots(df.index, interval) if kind == "funding" else df.index)
                 unpriced_all += unpriced
                 bar.update(1)
         finally:
             bar.close()
-        times = got[0].append(got[1:]) if got else pd.DatetimeIndex([], tz="UTC")
+        times = got[0].append(got[1:]) if len(got) > 1 else got[0]
         if kind == "funding":
-            rep.holes = _funding_holes(times, start, end, interval)
+            rep.holes = find_holes(times, start, end, interval, "funding", reason="no funding event")
         else:
             rep.holes = find_holes(times, start, end, interval, kind)
             if unpriced_all:
@@ -423,9 +474,11 @@ class Fetcher:
 
     def _window(self, kind: str, tf: str, ws: pd.Timestamp, we: pd.Timestamp, limit: int,
                 interval: pd.Timedelta, rep: FetchReport) -> tuple[pd.DataFrame, list[pd.Timestamp]]:
-        """One window, re-asked while bars are missing (empty or short pages are not 'done')."""
+        """One window, re-asked while rows are missing (an empty or partly returned page is
+        not 'done', for funding as for bars: funding is checked slot by slot)."""
         best: pd.DataFrame | None = None
         unpriced: list[pd.Timestamp] = []
+        expected = pd.date_range(ws, we - pd.Timedelta(1, "ns"), freq=interval, tz="UTC").as_unit("ns")
         for attempt in range(self.empty_retries + 1):
             df, unpriced = self._request(kind, tf, ws, we, limit)
             rep.pages += 1
@@ -436,18 +489,15 @@ class Fetcher:
                 merged = merged[~merged.index.duplicated(keep="last")].sort_index()
                 merged.attrs = df.attrs
                 best = merged
-            if kind == "funding":
-                complete = len(best) > 0 or (we - ws) < interval
-            else:
-                expected = int(np.ceil((we - ws) / interval))
-                complete = len(best) >= expected
-            if complete:
+            have = funding_slots(best.index, interval) if kind == "funding" else best.index
+            if expected.isin(have.as_unit("ns")).all():
                 break
             if attempt < self.empty_retries:
                 rep.retries += 1
                 wait = min(self.policy.max_s, self.policy.base_s * 2 ** attempt)
-                log.info("%s %s %s: page [%s, %s) has %d of its rows; asking again in %.2fs",
-                         self.exchange, self.symbol, kind, ws, we, len(best), wait)
+                log.info("%s %s %s: page [%s, %s) has %d of its %d rows; asking again in %.2fs",
+                         self.exchange, self.symbol, kind, ws, we, int(expected.isin(have).sum()),
+                         len(expected), wait)
                 self.sleep(wait)
         assert best is not None
         return best, unpriced

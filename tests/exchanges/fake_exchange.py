@@ -17,7 +17,10 @@ OKX contracts of 0.01 BTC + BTC + USD, Bybit BTC). Longer bars are aggregated fr
 Faults are queued per route (``fake.fault('binance:klines', 'status', status=429, ...)``) and
 consumed one per request: HTTP status (with headers and body), delay (timeouts), truncated
 or garbage bodies, empty pages, overlapping pages, repeated pages, within-page duplicates,
-and maintenance. ``fake.remove(...)`` deletes rows for good (a real gap on the exchange).
+maintenance, partial pages (``partial``: the middle row left out), a connection closed with
+no answer (``drop``, after ``seconds`` of silence when given: a timeout then a dropped
+connection) and a TCP reset (``reset``). ``fake.remove(...)`` deletes rows for good (a real
+gap on the exchange; candles, mark, oi and funding).
 Websockets: ``fake.push(exchange, message)`` queues a raw feed message (sent once a client
 has subscribed), ``fake.drop(exchange)`` closes every open connection mid-stream.
 
@@ -28,6 +31,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -332,6 +337,16 @@ class FakeExchange:
             if fault is not None and fault.kind == "ok":  # let this request through untouched
                 fault = None
             if fault is not None:
+                if fault.kind in ("drop", "reset"):
+                    if fault.seconds:
+                        await asyncio.sleep(fault.seconds)
+                    transport = request.transport
+                    sock = transport.get_extra_info("socket") if transport else None
+                    if fault.kind == "reset" and sock is not None:   # RST instead of FIN
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    if transport is not None:
+                        transport.abort()
+                    raise asyncio.CancelledError()
                 if fault.kind == "status":
                     return web.Response(status=fault.status, headers=fault.headers,
                                         text=fault.body if fault.body is not None else "",
@@ -369,9 +384,10 @@ class FakeExchange:
 
     @staticmethod
     def _shift(exchange: str, q: dict, shift: int) -> dict:
-        """An overlapping page: move the requested start back by ``shift`` ms."""
+        """An overlapping page: the page of a window ``shift`` ms earlier (both bounds moved
+        back, so newest-first exchanges overlap too)."""
         q = dict(q)
-        for key in ("startTime", "start", "before", "begin"):
+        for key in ("startTime", "start", "before", "begin", "endTime", "end", "after"):
             if key in q:
                 q[key] = str(int(q[key]) - shift)
         return q
@@ -395,6 +411,28 @@ class FakeExchange:
     def _dup(rows: pd.DataFrame, fault: str | None) -> pd.DataFrame:
         if fault == "dupes" and len(rows) > 1:
             return pd.concat([rows, rows.iloc[: len(rows) // 2]]).sort_values("time_ms", kind="stable")
+        if fault == "partial" and len(rows) > 2:
+            return rows.drop(rows.index[len(rows) // 2])
+        return rows
+
+    def _page(self, rows: pd.DataFrame, fault: str | None, limit: int, *, newest_first: bool,
+              exchange: str, kind: str) -> pd.DataFrame:
+        """A page of at most ``limit`` rows (oldest first in ``rows``), in the exchange's order,
+        with rows the exchange lost removed and the page faults applied: ``empty``;
+        ``dupes`` (half the rows repeated, the page still cut at ``limit``, so real rows fall
+        off its end); ``partial`` (the middle row left out)."""
+        gone = self.data.removed.get((exchange, kind), set())
+        if gone:
+            rows = rows[~rows.time_ms.isin(gone)]
+        rows = rows.iloc[::-1] if newest_first else rows
+        rows = rows.head(limit)
+        if fault == "empty":
+            return rows.iloc[0:0]
+        if fault == "dupes" and len(rows) > 1:
+            twice = pd.concat([rows, rows.iloc[: len(rows) // 2]])
+            rows = twice.sort_values("time_ms", ascending=not newest_first, kind="stable").head(limit)
+        elif fault == "partial":
+            rows = self._dup(rows, fault)
         return rows
 
     # ---- Binance USDT-M
@@ -428,19 +466,16 @@ class FakeExchange:
     def _binance_oi(self, q: dict, fault: str | None) -> tuple[int, Any]:
         rows = self.data.oi("binance", q["period"])
         rows = self._window(rows, self._int(q, "startTime"), self._int(q, "endTime"))
-        rows = rows.head(min(int(q.get("limit", 30)), 500))
-        if fault == "empty":
-            rows = rows.iloc[0:0]
-        rows = self._dup(rows, fault)
+        rows = self._page(rows, fault, min(int(q.get("limit", 30)), 500), newest_first=False,
+                          exchange="binance", kind="oi")
         return 200, [{"symbol": q["symbol"], "sumOpenInterest": _s(r.oi_usd / r.price),
                       "sumOpenInterestValue": _s(r.oi_usd), "CMCCirculatingSupply": "19930000.0",
                       "timestamp": int(r.time_ms)} for r in rows.itertuples()]
 
     def _binance_funding(self, q: dict, fault: str | None) -> tuple[int, Any]:
         rows = self._window(self.data.funding["binance"], self._int(q, "startTime"), self._int(q, "endTime"))
-        rows = rows.head(min(int(q.get("limit", 100)), 1000))
-        if fault == "empty":
-            rows = rows.iloc[0:0]
+        rows = self._page(rows, fault, min(int(q.get("limit", 100)), 1000), newest_first=False,
+                          exchange="binance", kind="funding")
         return 200, [{"symbol": q.get("symbol", "BTCUSDT"), "fundingTime": int(r.time_ms),
                       "fundingRate": _s(r.funding_rate), "markPrice": ""} for r in rows.itertuples()]
 
@@ -476,9 +511,8 @@ class FakeExchange:
     def _okx_oi(self, q: dict, fault: str | None) -> tuple[int, Any]:
         rows = self.data.oi("okx", _okx_tf(q["period"]))
         rows = self._window(rows, self._int(q, "begin"), self._int(q, "end"), lo_open=True, hi_open=True)
-        rows = rows.iloc[::-1].head(min(int(q.get("limit", 100)), 100))
-        if fault == "empty":
-            rows = rows.iloc[0:0]
+        rows = self._page(rows, fault, min(int(q.get("limit", 100)), 100), newest_first=True,
+                          exchange="okx", kind="oi")
         data = [[str(int(r.time_ms)), _s(r.oi_usd / r.price / CONTRACT_OKX), _s(r.oi_usd / r.price),
                  _s(r.oi_usd)] for r in rows.itertuples()]
         return self._okx(data)
@@ -486,9 +520,8 @@ class FakeExchange:
     def _okx_funding(self, q: dict, fault: str | None) -> tuple[int, Any]:
         rows = self._window(self.data.funding["okx"], self._int(q, "before"), self._int(q, "after"),
                             lo_open=True, hi_open=True)
-        rows = rows.iloc[::-1].head(min(int(q.get("limit", 100)), 100))
-        if fault == "empty":
-            rows = rows.iloc[0:0]
+        rows = self._page(rows, fault, min(int(q.get("limit", 100)), 100), newest_first=True,
+                          exchange="okx", kind="funding")
         return self._okx([{"instType": "SWAP", "instId": q["instId"], "formulaType": "noRate",
                            "fundingRate": _s(r.funding_rate), "realizedRate": _s(r.funding_rate),
                            "fundingTime": str(int(r.time_ms)), "method": "current_period"}
@@ -527,19 +560,17 @@ class FakeExchange:
         rows = rows.iloc[::-1]
         offset = int(q.get("cursor") or 0)
         limit = min(int(q.get("limit", 50)), 200)
-        page = rows.iloc[offset: offset + limit]
+        page = self._page(rows.iloc[::-1], fault, len(rows), newest_first=True, exchange="bybit",
+                          kind="oi").iloc[offset: offset + limit]
         cursor = str(offset + limit) if offset + limit < len(rows) else ""
-        if fault == "empty":
-            page = page.iloc[0:0]
         return self._bybit({"symbol": q["symbol"], "category": q["category"],
                             "list": [{"openInterest": _s(r.oi_usd / r.price), "timestamp": str(int(r.time_ms))}
                                      for r in page.itertuples()], "nextPageCursor": cursor})
 
     def _bybit_funding(self, q: dict, fault: str | None) -> tuple[int, Any]:
         rows = self._window(self.data.funding["bybit"], self._int(q, "startTime"), self._int(q, "endTime"))
-        rows = rows.iloc[::-1].head(min(int(q.get("limit", 200)), 200))
-        if fault == "empty":
-            rows = rows.iloc[0:0]
+        rows = self._page(rows, fault, min(int(q.get("limit", 200)), 200), newest_first=True,
+                          exchange="bybit", kind="funding")
         return self._bybit({"category": q["category"], "list": [
             {"symbol": q["symbol"], "fundingRate": _s(r.funding_rate),
              "fundingRateTimestamp": str(int(r.time_ms))} for r in rows.itertuples()]})
