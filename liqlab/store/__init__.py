@@ -38,9 +38,16 @@ columns as float64. The frame's scalar ``attrs`` (e.g. ``contract_size``) are st
 each file it writes; :meth:`Store.read` returns those of the newest file read, with
 exchange, symbol, timeframe and kind set from the partition.
 
+Damage (a file truncated or overwritten outside liqlab) is named, never read as empty: a
+file that cannot be read raises :class:`StoreCorruptError` with its path;
+:func:`liqlab.store.check` lists every such file and ``repair=True`` moves them to
+``<root>/_damaged/`` (nothing is deleted), saying which ranges to fetch again.
+
 To remove a partition, delete its directory (``shutil.rmtree(store.partition_path(...))``).
 """
 from liqlab.store._names import TIMEFRAMES
-from liqlab.store._store import Store, WriteReport
+from liqlab.store._store import Store, StoreCorruptError, WriteReport
+from liqlab.store._check import CheckReport, check, listing
 
-__all__ = ["Store", "WriteReport", "TIMEFRAMES"]
+__all__ = ["Store", "StoreCorruptError", "WriteReport", "TIMEFRAMES", "check", "listing",
+           "CheckReport"]

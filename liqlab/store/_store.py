@@ -19,6 +19,33 @@ _TEXT = ("exchange", "symbol", "side")
 _META_KEY = b"liqlab"
 
 
+class StoreCorruptError(ValueError):
+    """A data file of the store cannot be read (truncated, overwritten, not Parquet).
+    ``path`` names it; ``liqlab store check --repair`` moves such files aside."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = Path(path)
+        super().__init__(f"corrupt store file {self.path}: {reason}. Run `liqlab store check "
+                         f"--store {_root_of(self.path)} --repair` to move it aside and see which "
+                         "range to fetch again")
+
+
+def _root_of(path: Path) -> Path:
+    """The store root above a data file (``<root>/exchange=../symbol=../dataset=../timeframe=../f``)."""
+    return path.parents[4] if len(path.parents) > 4 else path.parent
+
+
+def _guard(path: Path, fn, *args):
+    """Run a read of ``path``; a file pyarrow cannot read becomes a :class:`StoreCorruptError`."""
+    try:
+        return fn(*args)
+    except (pa.ArrowException, OSError, KeyError, IndexError, TypeError, ValueError) as exc:
+        if isinstance(exc, (FileNotFoundError, PermissionError)):
+            raise
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StoreCorruptError(path, f"not a readable Parquet data file ({msg[:200]})") from exc
+
+
 @dataclass
 class WriteReport:
     """What :meth:`Store.write` did: rows new to the store, stored rows a batch row replaced
@@ -83,6 +110,9 @@ class Store:
 
     def __init__(self, root: str | os.PathLike = "data") -> None:
         self.root = Path(root)
+        if self.root.exists() and not self.root.is_dir():
+            raise ValueError(f"store {str(self.root)!r} is a file, not a directory: give a "
+                             "directory (--store DIR or $LIQLAB_STORE; it is created if missing)")
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
@@ -136,7 +166,7 @@ class Store:
         with partition_lock(part):
             files = data_files(part)
             if files:
-                stored = columns(files[-1])
+                stored = _guard(files[-1], columns, files[-1])
                 if stored != list(new.columns):
                     raise ValueError(f"{part} stores columns {stored}; this batch has "
                                      f"{list(new.columns)}. Write the same columns (a partition "
@@ -148,7 +178,7 @@ class Store:
                     path = part / bucket_name(int(key), timeframe)
                     merged = chunk
                     if path.exists():
-                        old = read_table(path).to_pandas()
+                        old = _guard(path, lambda: read_table(path).to_pandas())
                         merged, replaced = _merge(old, chunk, kind)
                         rep.rows_replaced += replaced
                         rep.rows_added += len(merged) - len(old)
@@ -189,9 +219,9 @@ class Store:
             files = [f for f in files if f.name <= last]
         frames, attrs = [], {}
         for f in files:
-            table = read_table(f)
+            table = _guard(f, read_table, f)
             attrs = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
-            frames.append(table.to_pandas())
+            frames.append(_guard(f, table.to_pandas))
         out = pd.concat(frames) if len(frames) > 1 else frames[0] if frames else empty(kind)
         out.index = out.index.as_unit("ns")
         if lo is not None:
@@ -207,7 +237,7 @@ class Store:
         """The latest stored timestamp, from the last file's Parquet footer; None if empty."""
         files = data_files(self.partition_path(kind=kind, exchange=exchange, symbol=symbol,
                                                timeframe=timeframe))
-        return footer_range(files[-1])[2] if files else None
+        return _guard(files[-1], footer_range, files[-1])[2] if files else None
 
     def partitions(self) -> pd.DataFrame:
         """One row per stored partition: exchange, symbol, dataset, timeframe, rows, start,
@@ -218,7 +248,7 @@ class Store:
             if not files:
                 continue
             names = [p.name.split("=", 1)[1] for p in (*reversed(part.parents[:3]), part)]
-            ranges = [footer_range(f) for f in files]
+            ranges = [_guard(f, footer_range, f) for f in files]
             rows.append((*names, sum(r[0] for r in ranges), min(r[1] for r in ranges),
                          max(r[2] for r in ranges)))
         out = pd.DataFrame(rows, columns=["exchange", "symbol", "dataset", "timeframe", "rows",
