@@ -34,7 +34,7 @@ lab: $(STAMP)
 	  --ServerApp.port_retries=0 $(if $(filter 0,$(shell id -u)),--allow-root) \
 	  --IdentityProvider.token=$$token --ServerApp.root_dir=notebooks
 
-# Rebuild the embedded sample (liqlab/samples/*.parquet) from the shared real data.
+# Rebuild the embedded sample (liqlab/data/samples/*.parquet) from the shared real data.
 sample: $(STAMP)
 	$(BIN)/python scripts/build_sample.py --source $(SHARED)
 
