@@ -79,10 +79,11 @@ def infer_kind(df: pd.DataFrame) -> str:
 
 
 def validate(df: pd.DataFrame, kind: str, name: str = "frame") -> pd.DataFrame:
-    """Check that ``df`` is a valid frame of ``kind``; return it unchanged.
+    """Check that ``df`` is a valid frame of ``kind``; return it, its index named ``time``
+    (any UTC DatetimeIndex is accepted, whatever its name: ``date``, ``timestamp``, none).
 
     Raises ValueError that names the offending rows and says how to fix them, for: a
-    missing or non-UTC or naive ``time`` index, unsorted or duplicate timestamps, missing
+    missing or non-UTC or naive time index, unsorted or duplicate timestamps, missing
     columns, unknown columns (unknown units), non-numeric columns, NaN, non-positive
     prices, high below open/close/low or low above open/close, negative volume or OI, and
     liquidation sides other than 'long'/'short'.
@@ -103,9 +104,6 @@ def validate(df: pd.DataFrame, kind: str, name: str = "frame") -> pd.DataFrame:
                            "Etc/Zulu", "Zulu", "tzutc()"):
         raise ValueError(f"{what}: timestamps are in {idx.tz}, not UTC; "
                          "fix with df.index = df.index.tz_convert('UTC')")
-    if idx.name != "time":
-        raise ValueError(f"{what}: the index must be named 'time', not {idx.name!r}; "
-                         "fix with df.index.name = 'time'")
     if idx.hasnans:
         raise ValueError(f"{what}: {_rows(idx, np.asarray(idx.isna()))} have no timestamp (NaT); "
                          "drop them with df[df.index.notna()]")
@@ -172,7 +170,7 @@ def validate(df: pd.DataFrame, kind: str, name: str = "frame") -> pd.DataFrame:
             raise ValueError(f"{what}: side must name the liquidated position, 'long' or 'short'; "
                              f"{_rows(idx, bad)} have {sorted(set(df['side'][bad].astype(str)))}. "
                              "A SELL liquidation order closes a long.")
-    return df
+    return df if idx.name == "time" else df.rename_axis("time")
 
 
 @dataclass

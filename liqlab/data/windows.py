@@ -125,7 +125,7 @@ def window_inputs(window: str | Window, end, candles: pd.DataFrame, oi=None, *, 
     if isinstance(window, str) and window not in WINDOWS:
         raise ValueError(f"unknown window {window!r}; one of {list(WINDOWS)}")
     w = WINDOWS[window] if isinstance(window, str) else window
-    schema.validate(candles, "candles", "candles")
+    candles = schema.validate(candles, "candles", "candles")
     end = pd.Timestamp(end)
     if end.tz is None:
         end = end.tz_localize("UTC")

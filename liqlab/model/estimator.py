@@ -361,7 +361,7 @@ def prepare(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, *
     params = params or ModelParams()
     if not isinstance(params, ModelParams):
         raise ValueError(f"params must be a liqlab.ModelParams, got {type(params).__name__}")
-    schema.validate(candles, "candles", "candles")
+    candles = schema.validate(candles, "candles", "candles")
     if len(candles) == 0:
         raise ValueError("candles: no rows")
     index = candles.index

@@ -79,10 +79,25 @@ def test_utc_spellings_are_utc(tz):
     validate(df, "candles")
 
 
-def test_index_name_and_nat():
+@pytest.mark.parametrize("name", ["date", "timestamp", None])
+def test_any_utc_index_name_is_accepted_and_returned_as_time(name):
     df = bars()
-    df.index.name = "timestamp"
-    raises(df, "candles", "named 'time', not 'timestamp'", "df.index.name = 'time'")
+    df.index.name = name
+    out = validate(df, "candles")
+    assert out.index.name == "time" and df.index.name == name   # the caller's frame untouched
+    pd.testing.assert_frame_equal(out, bars())
+
+
+def test_estimate_reads_a_frame_indexed_by_date_like_one_indexed_by_time():
+    import liqlab
+    c = liqlab.load_sample("binance_btcusdt_5m").iloc[:300]
+    d = c.rename_axis("date")
+    a, b = liqlab.estimate(c, per_tier=False), liqlab.estimate(d, per_tier=False)
+    np.testing.assert_array_equal(a.heatmap["long_usd"].to_numpy(), b.heatmap["long_usd"].to_numpy())
+    pd.testing.assert_frame_equal(a.swept, b.swept)
+
+
+def test_nat():
     df = bars()
     df.index = pd.DatetimeIndex([T[0], None, T[2]], tz="UTC", name="time")
     raises(df, "candles", "1 row(s) (NaT)", "df[df.index.notna()]")
