@@ -155,3 +155,29 @@ def test_summary_tables_have_every_null(real):
     assert set(rel["kind"]) == {"cluster", "random"} and (rel["n"] > 0).all()
     with pytest.raises(ValueError, match="unknown null"):
         st.lift("nonsense")
+
+
+def test_rsi_confluence_uses_the_charts_divergences():
+    """The study's divergence state is the signal the RSI panel draws: every chart divergence
+    (Wilder RSI, confirmed pivots) switches the state on at its confirmation bar for
+    ``divergence_window`` bars, and the state is never on without one (real Binance 1h candles)."""
+    from liqlab import indicators
+    from liqlab.backtest.study import divergence_state
+
+    c = liqlab.load_sample("binance_btcusdt_1h").iloc[:2000]
+    cfg = StudyConfig(divergence_window=24)
+    state = divergence_state(c, cfg).to_numpy()
+    div = indicators.divergences(c, indicators.rsi(c["close"], 14), 14, 5, 60)  # as the chart
+    assert len(div) >= 5, "the sample should hold several divergences"
+    pos = {t: i for i, t in enumerate(c.index)}
+    at = np.array([pos[t] for t in div.index])
+    sign = np.where(div["kind"].to_numpy() == "bullish", 1, -1)
+    expected = np.zeros(len(c), int)
+    for i, s in sorted(zip(at, sign)):
+        expected[i:i + 24] = s
+    assert (state == expected).all()
+    # by hand at the confirmation bars: the state shows that divergence's sign
+    last_at = {i: s for i, s in sorted(zip(at, sign))}
+    assert all(state[i] == s for i, s in last_at.items())
+    # and nothing before the first confirmation (no lookahead into later pivots)
+    assert (state[:at.min()] == 0).all()
