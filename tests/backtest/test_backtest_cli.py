@@ -1,9 +1,11 @@
 """`liqlab backtest` and `liqlab validate` end to end on the embedded data (short spans)."""
 import pandas as pd
+import pytest
 
 from liqlab.cli import main
 
 
+@pytest.mark.slow
 def test_backtest_command_writes_tables_and_report(tmp_path, capsys):
     out = tmp_path / "bt"
     rc = main(["backtest", "--start", "2025-10-01", "--end", "2025-10-21", "--horizon", "12h",

@@ -123,6 +123,7 @@ def test_no_lookahead(real):
     assert not _decisions(st, c.index[-1]).equals(_decisions(st2, c.index[-1]))
 
 
+@pytest.mark.slow
 def test_shuffled_map_scores_no_better_than_null_on_average(real):
     """Heatmap columns permuted in time (5 seeds) on the real path: the clusters of the
     shuffled maps touch no more often than random distance-matched levels, on average."""

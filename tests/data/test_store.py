@@ -287,6 +287,7 @@ def _finish(p: subprocess.Popen) -> None:
     assert p.wait(timeout=120) == 0, rest
 
 
+@pytest.mark.slow
 def test_two_processes_disjoint_and_overlapping_lose_nothing(store_root):
     n = 25
     procs = [_spawn(str(store_root), str(who), str(n)) for who in (0, 1)]
@@ -311,6 +312,7 @@ def test_two_processes_disjoint_and_overlapping_lose_nothing(store_root):
     assert len(got) == 2 * 10 * n + 10 * n  # 750, no duplicates (validate checks uniqueness)
 
 
+@pytest.mark.slow
 def test_writer_waits_for_the_partition_lock(store_root):
     """Hold the partition lock here: a writer process must block until it is released."""
     st = Store(store_root)
@@ -397,6 +399,7 @@ _batches = hs.lists(hs.dictionaries(hs.integers(0, 30), hs.integers(1, 5), max_s
                     min_size=1, max_size=5)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batches=_batches)
 def test_upserts_match_a_last_write_wins_dict(tmp_path_factory, batches):
@@ -420,6 +423,7 @@ _liq_batches = hs.lists(hs.lists(hs.tuples(hs.integers(0, 3), hs.sampled_from(["
                         min_size=1, max_size=5)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batches=_liq_batches)
 def test_liquidation_upserts_match_a_set_of_rows(tmp_path_factory, batches):

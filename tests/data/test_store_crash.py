@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from liqlab.data.store import Store
 
@@ -83,6 +84,7 @@ def _check(root, acked: set[int]) -> pd.DataFrame:
     return df
 
 
+@pytest.mark.slow
 def test_sigkill_mid_write_loses_no_acknowledged_row(tmp_path):
     rng = random.Random(20251010)
     root = tmp_path / "store"

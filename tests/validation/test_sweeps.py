@@ -37,6 +37,7 @@ def small():
     return grid, wins, data
 
 
+@pytest.mark.slow
 def test_inline_and_local_cluster_agree(small):
     grid, wins, data = small
     a = sweeps.sweep(sweeps.backtest_task, grid, wins, data=data, scheduler="inline")

@@ -52,6 +52,7 @@ def _x_range(plot, key) -> tuple[pd.Timestamp, pd.Timestamp]:
     ("1w", "2024-08-06T00:00Z", "2024-07-30"),   # jump: no overlap with the view before
     ("24h", "2024-08-06T00:00Z", "2024-08-05"),  # shorter again
 ])
+@pytest.mark.slow
 def test_heatmap_and_panels_follow_the_window(plotted, window, end, start):
     ex, plot = plotted
     ex.window.value = window
@@ -67,6 +68,7 @@ def test_heatmap_and_panels_follow_the_window(plotted, window, end, start):
         assert abs(x0 - want_lo) < tol and abs(x1 - want_hi) < tol, (key, x0, x1, window, end)
 
 
+@pytest.mark.slow
 def test_a_model_slider_redraws_the_heatmap_not_the_candle_panels():
     hv.extension("bokeh", logo=False)
     ex = Explorer(window="24h", end="2025-10-11T00:00Z", debounce=0)

@@ -133,6 +133,7 @@ def test_auto_reload_without_an_event_loop_is_refused_clearly(filled):
     assert ex.auto.value is False and "needs a running event loop" in ex.status.value
 
 
+@pytest.mark.slow
 def test_render_draws_the_store(filled, tmp_path, capsys):
     from liqlab.cli import main
     assert main(["render", "--out", str(tmp_path / "out"), "--store", str(filled.root),

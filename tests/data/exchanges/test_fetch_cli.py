@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 import pandas as pd
 
 import liqlab
@@ -32,6 +34,7 @@ def _stored(root):
         return None
 
 
+@pytest.mark.slow
 def test_sigkill_mid_fetch_loses_nothing_committed_and_a_restart_resumes(fake, store_root):
     fake.page_delay = 0.12       # 24 pages of 24 bars: about 3 s, time to kill it midway
     env = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -130,6 +130,7 @@ def _until(cond, timeout=30.0):
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_sigkill_loses_no_acknowledged_row_then_background_start_and_stop(fake, store_root):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     log = open(store_root.parent / "rec.log", "wb")
