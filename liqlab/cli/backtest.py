@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from liqlab._time import utc
+from liqlab.cli import _options
+
 __all__ = ["add_arguments", "run"]
 
 
@@ -48,25 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="Dask scheduler for --sweep: tcp://host:port, 'inline', or unset for a "
                         "2-worker LocalCluster")
     o = parser.add_argument_group("output")
-    o.add_argument("--out", type=Path, default=Path("out/backtest"), help="output directory")
-    o.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    _options.add_out(o, "out/backtest")
+    _options.add_format(o)
     o.add_argument("--events", action="store_true", help="also write every event (large)")
-
-
-def _frame(spec: str | None, kind: str):
-    import liqlab
-    from liqlab.data import schema
-
-    if spec is None or spec == "none":
-        return None
-    p = Path(spec)
-    if p.suffix == ".parquet":
-        if not p.is_file():
-            raise ValueError(f"{p}: no such Parquet file")
-        df = pd.read_parquet(p)
-        schema.validate(df, kind, str(p))
-        return df
-    return liqlab.load_sample(spec)
 
 
 def _parse_axis(text: str):
@@ -89,18 +76,18 @@ def run(args: argparse.Namespace) -> int:
     from liqlab.backtest.report import html_report, plain_words, study_figures, study_tables
 
     axes = dict(_parse_axis(a) for a in args.sweep)   # bad axes fail before any work
-    candles = _frame(str(args.candles), "candles") if args.candles else liqlab.load_sample(args.sample)
+    candles = _options.read_frame(str(args.candles), "candles") if args.candles else liqlab.load_sample(args.sample)
     if args.start:
-        candles = candles[candles.index >= pd.Timestamp(args.start, tz="UTC")]
+        candles = candles[candles.index >= utc(args.start, "--start")]
     if args.end:
-        candles = candles[candles.index < pd.Timestamp(args.end, tz="UTC")]
+        candles = candles[candles.index < utc(args.end, "--end")]
     if len(candles) < 100:
         raise ValueError(f"only {len(candles)} candles in the chosen span; widen --start/--end")
-    oi = _frame(args.oi, "oi")
+    oi = _options.read_frame(args.oi, "oi")
     fund_spec = args.funding
     if fund_spec == "auto":
         fund_spec = "binance_btcusdt_funding" if candles.attrs.get("exchange") == "binance" else "none"
-    funding = _frame(fund_spec, "funding")
+    funding = _options.read_frame(fund_spec, "funding")
     cfg = StudyConfig(horizon=args.horizon, quantile=args.quantile, band=tuple(args.band),
                       n_random=args.n_random, n_shuffles=args.n_shuffles, n_boot=args.n_boot,
                       seed=args.seed)
