@@ -6,7 +6,9 @@
     liqlab fetch --host http://127.0.0.1:8765   # or LIQLAB_EXCHANGE_HOST: another host
 
 Exit status 0 when everything asked for is in the store, 1 when the exchange left holes
-(listed in the output), 2 for bad input.
+(listed in the output), 2 for bad input, 3 when the exchange could not be reached, 4 when
+the store has a damaged file (``liqlab --help`` lists them). ``--watch`` logs a failed round
+and tries again at the next one.
 """
 from __future__ import annotations
 
@@ -83,6 +85,14 @@ def run(args: argparse.Namespace) -> int:
         for kind in kinds:
             tf = (args.oi_timeframe or args.timeframe) if kind == "oi" else args.timeframe
             jobs.append(Job(f, kind, tf, until=args.until))
+    if args.watch:   # every round, the first included, survives a failure (offline at start)
+        if args.fill_holes:
+            raise ValueError("--fill-holes and --watch do not go together: fill the holes first")
+        for j in jobs:
+            j.since = args.since
+        watch(jobs, short_every=args.short_every, long_every=args.long_every, cycles=args.cycles,
+              on_report=lambda r: print(r, flush=True))
+        return 0
     holes = 0
     for j in jobs:
         if args.fill_holes:
@@ -95,7 +105,4 @@ def run(args: argparse.Namespace) -> int:
         for rep in reps:
             print(rep, flush=True)
             holes += len(rep.holes)
-    if args.watch:
-        watch(jobs, short_every=args.short_every, long_every=args.long_every, cycles=args.cycles,
-              on_report=lambda r: print(r, flush=True))
     return 1 if holes else 0

@@ -235,8 +235,9 @@ def call_with_retry(fn: Callable[[], T], *, policy: RetryPolicy = RetryPolicy(),
             if not is_retryable(exc):
                 raise
             if attempt == policy.attempts:
-                raise FetchGaveUp(f"gave up after {attempt} attempts: {type(exc).__name__}: "
-                                  f"{str(exc)[:300]}") from exc
+                who = getattr(client, "id", None) or "the exchange"
+                raise FetchGaveUp(f"{who} could not be reached: gave up after {attempt} attempts "
+                                  f"({type(exc).__name__}: {str(exc)[:200]})") from exc
             wait = wait_for(exc, attempt, policy, client)
             if on_retry is not None:
                 on_retry(exc, wait)

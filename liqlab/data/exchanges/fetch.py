@@ -524,6 +524,7 @@ class Job:
     kind: str
     timeframe: str
     until: Any = None    # None (the usual): up to now
+    since: Any = None    # the first successful run asks for [since, until); later ones resume
 
     @property
     def short(self) -> bool:
@@ -550,12 +551,13 @@ def watch(jobs: list[Job], *, short_every: float = 300.0, long_every: float = 90
         for j in jobs:
             if due[id(j)] <= now:
                 try:
-                    rep = j.fetcher.fetch(j.kind, j.timeframe, until=j.until)
+                    rep = j.fetcher.fetch(j.kind, j.timeframe, since=j.since, until=j.until)
+                    j.since = None
                     if on_report:
                         on_report(rep)
                 except Exception as exc:  # noqa: BLE001 - a watch loop must survive one bad round
-                    log.error("refresh of %s %s %s failed: %s", j.fetcher.exchange, j.kind,
-                              j.timeframe, exc)
+                    log.error("refresh of %s %s %s %s failed, trying again next round: %s",
+                              j.fetcher.exchange, j.fetcher.symbol, j.kind, j.timeframe, exc)
                 runs += 1
                 due[id(j)] = now + (short_every if j.short else long_every)
         rounds += 1

@@ -84,9 +84,9 @@ def test_cli_bad_input_is_a_clean_error(fake, store_root, capsys):
 
 
 def test_cli_watch_runs_bounded_rounds(fake, store_root, capsys):
-    assert main(_args(fake, store_root, "--watch", "--cycles", "2", "--short-every", "0")) == 0
+    assert main(_args(fake, store_root, "--watch", "--cycles", "3", "--short-every", "0")) == 0
     out = capsys.readouterr().out
-    assert out.count("already up to date") == 2       # two refresh rounds after the first fetch
+    assert out.count("already up to date") == 2       # rounds 2 and 3, after the first fetch
 
 
 def test_api_keys_are_never_logged_or_written(fake, store_root, monkeypatch, caplog, capsys):
