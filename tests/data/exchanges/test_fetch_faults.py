@@ -205,3 +205,64 @@ def test_hole_ledger_updates_from_many_writers_lose_nothing(store_root):
     assert sorted(data) == [f"binance/X{k}/candles/5m" for k in range(6)]
     assert all(len(v) == 15 for v in data.values())
     assert not [p for p in (store_root / "_fetch").iterdir() if p.name.startswith(".tmp-")]
+
+
+@pytest.mark.parametrize("exchange", ["binance", "okx", "bybit"])
+def test_a_timeout_then_a_dropped_connection(fake, store_root, sleeps, exchange):
+    mid(fake, ROUTE[exchange], "delay", seconds=1.0)            # the client times out ...
+    fake.fault(ROUTE[exchange], "drop", seconds=0.05)           # ... the retry is cut off unanswered
+    rep, got = run(fake, store_root, exchange, sleeps, timeout_ms=300)
+    complete(got, exchange)
+    assert rep.retries == 2 and rep.complete
+
+
+@pytest.mark.parametrize("exchange", ["binance", "okx", "bybit"])
+@pytest.mark.parametrize("times", [1, 2])
+def test_tcp_reset_once_and_twice_in_a_row(fake, store_root, sleeps, exchange, times):
+    mid(fake, ROUTE[exchange], "reset", times=times)
+    rep, got = run(fake, store_root, exchange, sleeps)
+    complete(got, exchange)
+    assert rep.retries == times and rep.complete
+
+
+def test_a_tcp_reset_reaches_ccxt_as_a_network_error(fake):
+    import ccxt
+    from liqlab.data.exchanges.clients import make_client
+    fake.fault("bybit:kline", "reset")
+    c = make_client("bybit", host=fake.url)
+    c.load_markets()
+    with pytest.raises(ccxt.NetworkError) as e:
+        c.fetch_ohlcv("BTC/USDT:USDT", "5m", since=1760054400000, limit=5)
+    cause = repr(e.value.__cause__)
+    assert "ConnectionResetError" in cause or "Connection reset" in cause, cause
+
+
+@pytest.mark.parametrize("exchange", ["okx", "bybit"])
+@pytest.mark.parametrize("kind,route", [("oi", "open-interest"), ("funding", "funding"),
+                                        ("mark", "mark")])
+def test_duplicate_rows_on_okx_and_bybit_pages(fake, store_root, sleeps, exchange, kind, route):
+    """Duplicates take real rows' places on a full page: the page comes back partial, is asked
+    again, and the store ends exact and duplicate-free."""
+    routes = {("okx", "open-interest"): "okx:open-interest-history",
+              ("okx", "funding"): "okx:funding-rate-history",
+              ("okx", "mark"): "okx:history-mark-price-candles",
+              ("bybit", "open-interest"): "bybit:open-interest",
+              ("bybit", "funding"): "bybit:funding-history", ("bybit", "mark"): "bybit:mark-price-kline"}
+    r = routes[(exchange, route)]
+    fake.fault(r, "dupes", times=2)
+    store = liqlab.Store(store_root)
+    f = Fetcher(store, exchange, host=fake.url, policy=FAST, rate_limit=False, progress=False,
+                now="2025-12-09", sleep=sleeps, page_limit=10)
+    if kind == "funding":
+        from tests.data.exchanges.conftest import FUNDING
+        rep = f.fetch("funding", None, since=FUNDING[exchange][0], until=FUNDING[exchange][1])
+        n, tf = 12, "8h"
+    elif kind == "oi":
+        rep = f.fetch("oi", "1h", since="2025-10-10T01:00", until="2025-10-12")
+        n, tf = 47, "1h"
+    else:
+        rep = f.fetch("mark", "1h", since="2025-10-10", until="2025-10-12")
+        n, tf = 48, "1h"
+    assert rep.complete and rep.retries >= 1, str(rep)
+    got = store.read(kind=kind, exchange=exchange, symbol=f.symbol, timeframe=tf)
+    assert len(got) == n and got.index.is_unique
