@@ -104,5 +104,5 @@ def run(args: argparse.Namespace) -> int:
                                     resume=not args.refetch)]
         for rep in reps:
             print(rep, flush=True)
-            holes += len(rep.holes)
+            holes += len(rep.holes) + len(rep.pending)
     return 1 if holes else 0

@@ -40,7 +40,7 @@ from liqlab.data.exchanges import convert
 from liqlab.data.exchanges.clients import (Market, RetryPolicy, call_with_retry, make_client,
                                       market_for)
 
-__all__ = ["KINDS", "Hole", "HoleLedger", "FetchReport", "Fetcher", "fetch", "find_holes",
+__all__ = ["KINDS", "Hole", "HoleLedger", "PendingOI", "FetchReport", "Fetcher", "fetch", "find_holes",
            "funding_slots", "FUNDING_TOLERANCE", "watch", "Job",
            "PAGE_LIMITS", "OI_TIMEFRAMES", "CANDLE_TIMEFRAMES"]
 
@@ -110,10 +110,12 @@ class FetchReport:
     rows_added: int = 0
     holes: list[Hole] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Bybit OI times kept in BTC until their price bar is served (priced by a later fetch)
+    pending: list[pd.Timestamp] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
-        return not self.holes
+        return not self.holes and not self.pending
 
     def __str__(self) -> str:
         span = f"[{self.start}, {self.end})" if self.start is not None else "(nothing to fetch)"
@@ -124,6 +126,10 @@ class FetchReport:
             s += f"\n  note: {n}"
         for h in self.holes:
             s += f"\n  HOLE {h}"
+        if self.pending:
+            s += (f"\n  PENDING {len(self.pending)} open-interest row(s) kept in BTC until the "
+                  f"exchange serves their price bar (first {self.pending[0]}); a later fetch prices "
+                  "and stores them")
         return s
 
 
@@ -159,6 +165,42 @@ class HoleLedger:
                       "rows": h.rows, "reason": h.reason} for h in found]
             if keep:
                 data[key] = sorted(keep, key=lambda h: h["start"])
+            else:
+                data.pop(key, None)
+            tmp = self.path.parent / f"{TMP_PREFIX}{self.path.name}"
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(json.dumps(data, indent=1))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+            fsync_dir(self.path.parent)
+
+
+class PendingOI:
+    """Bybit open interest (BTC) whose USD price is not known yet, because the bar that ends at
+    the snapshot was not served: kept in ``<store>/_fetch/pending_oi.json`` (key -> ISO time ->
+    BTC), never dropped, priced and stored when the bar arrives."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.path = Path(root) / "_fetch" / "pending_oi.json"
+
+    def get(self, key: str) -> dict[pd.Timestamp, float]:
+        if not self.path.exists():
+            return {}
+        data = json.loads(self.path.read_text(encoding="utf-8")).get(key, {})
+        return {pd.Timestamp(t): float(v) for t, v in data.items()}
+
+    def update(self, key: str, add: dict[pd.Timestamp, float], remove: Iterable[pd.Timestamp]) -> None:
+        from liqlab.data.store._files import TMP_PREFIX, fsync_dir, partition_lock
+
+        with partition_lock(self.path.parent):
+            data = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
+            cur = {pd.Timestamp(t): v for t, v in data.get(key, {}).items()}
+            cur.update(add)
+            for t in remove:
+                cur.pop(t, None)
+            if cur:
+                data[key] = {t.isoformat(): v for t, v in sorted(cur.items())}
             else:
                 data.pop(key, None)
             tmp = self.path.parent / f"{TMP_PREFIX}{self.path.name}"
@@ -238,6 +280,7 @@ class Fetcher:
         self._ccxt_market: dict | None = None
         root = getattr(store, "root", None)
         self.ledger = HoleLedger(root) if root is not None else None
+        self.pending_oi = PendingOI(root) if root is not None else None
 
     # ---- helpers
     def _call(self, fn: Callable[[], Any]) -> Any:
@@ -300,12 +343,13 @@ class Fetcher:
 
     # ---- one page
     def _request(self, kind: str, timeframe: str, ws: pd.Timestamp, we: pd.Timestamp,
-                 limit: int) -> tuple[pd.DataFrame, list[pd.Timestamp]]:
-        """One request for [ws, we) -> (frame restricted to the window, unconvertible times)."""
+                 limit: int) -> tuple[pd.DataFrame, dict[pd.Timestamp, float]]:
+        """One request for [ws, we) -> (frame restricted to the window, {time: BTC} of the Bybit
+        open interest that could not be priced in USD yet)."""
         c, sym = self.client, self.market.unified
         since, until = _ms(ws), _ms(we) - 1
         attrs = dict(exchange=self.exchange, symbol=self.symbol, timeframe=timeframe)
-        unpriced: list[pd.Timestamp] = []
+        unpriced: Any = {}
         if kind in ("candles", "mark"):
             params = {"until": until}
             if kind == "mark":
@@ -326,6 +370,10 @@ class Fetcher:
                                                         params={"until": until}))
                 kw = dict(candles=convert.ohlcv_frame(rows or [], **attrs), interval=iv)
             df, unpriced = convert.oi_frame(items or [], contract_size=size, **kw, **attrs)
+            btc = {pd.Timestamp(int(i["timestamp"]), unit="ms", tz="UTC"): float(i["openInterestAmount"])
+                   for i in items or [] if i and i.get("timestamp") is not None
+                   and i.get("openInterestAmount") is not None}
+            unpriced = {t: btc[t] for t in unpriced if t in btc}
         else:
             tol = _ms(ws + FUNDING_TOLERANCE) - _ms(ws)
             since, until = since - tol, until + tol
@@ -341,7 +389,7 @@ class Fetcher:
             inside = (df.index >= ws) & (df.index < we)
         out = df[inside]
         out.attrs = df.attrs
-        return out, [t for t in unpriced if ws <= t < we]
+        return out, {t: v for t, v in dict(unpriced).items() if ws <= t < we}
 
     # ---- a whole range
     def _stored_times(self, kind: str, tf: str, start: pd.Timestamp, end: pd.Timestamp,
@@ -372,6 +420,8 @@ class Fetcher:
         self._report = rep
         mk = self.load()
         now = self.now()
+        if kind == "oi" and self.exchange == "bybit":
+            self._price_pending(tf, rep)
         since_t, until_t = _utc(since, "since"), _utc(until, "until")
         if since_t is not None and until_t is not None and since_t >= until_t:
             raise ValueError(f"since {since_t} is not before until {until_t}")
@@ -430,7 +480,7 @@ class Fetcher:
                 cuts.append(b)
             edges += list(zip(cuts[:-1], cuts[1:]))
         got: list[pd.DatetimeIndex] = [stored]
-        unpriced_all: list[pd.Timestamp] = []
+        unpriced_all: dict[pd.Timestamp, float] = {}
         bar = tqdm(total=len(edges), desc=f"{self.exchange} {self.symbol} {kind} {tf}",
                    unit="page", disable=not self.progress, leave=False)
         try:
@@ -442,7 +492,7 @@ class Fetcher:
                     rep.rows_added += w.rows_added
                     rep.rows_fetched += len(df)
                     got.append(funding_slots(df.index, interval) if kind == "funding" else df.index)
-                unpriced_all += unpriced
+                unpriced_all.update(unpriced)
                 bar.update(1)
         finally:
             bar.close()
@@ -450,16 +500,50 @@ class Fetcher:
         if kind == "funding":
             rep.holes = find_holes(times, start, end, interval, "funding", reason="no funding event")
         else:
+            unpriced_all = {t: v for t, v in unpriced_all.items() if t not in times}
+            if unpriced_all:   # served, kept in BTC: not a hole
+                if self.pending_oi is not None:
+                    self.pending_oi.update(self._key(kind, tf), unpriced_all, [])
+                rep.pending = sorted(unpriced_all)
+                times = times.append(pd.DatetimeIndex(rep.pending).as_unit("ns"))
             rep.holes = find_holes(times, start, end, interval, kind)
-            if unpriced_all:
-                rep.notes.append(f"{len(unpriced_all)} Bybit OI row(s) had no price bar to convert "
-                                 "to USD; they are reported as holes")
         for h in rep.holes:
             log.warning("%s %s: %s", self.exchange, self.symbol, h)
         if self.ledger is not None:
             self.ledger.update(self._key(kind, tf), start, end, rep.holes)
         self._report = None
         return rep
+
+    def _price_pending(self, tf: str, rep: FetchReport) -> None:
+        """Price the Bybit open interest kept in BTC (:class:`PendingOI`) whose bar has
+        arrived since: the close of the bar ending at the snapshot, asked of the exchange."""
+        if self.pending_oi is None:
+            return
+        key = self._key("oi", tf)
+        pending = self.pending_oi.get(key)
+        if not pending:
+            return
+        iv = _td(tf)
+        times = sorted(pending)
+        c, sym = self.client, self.market.unified
+        first, last = _ms(times[0] - iv), _ms(times[-1]) - 1
+        rows = self._call(lambda: c.fetch_ohlcv(sym, tf, since=first, limit=len(times) + 1 + int(
+            (times[-1] - times[0]) / iv), params={"until": last}))
+        bars = convert.ohlcv_frame(rows or [], exchange=self.exchange, symbol=self.symbol, timeframe=tf)
+        idx = pd.DatetimeIndex(times).as_unit("ns")
+        price = convert.price_at(bars, idx, iv)
+        ok = np.isfinite(price)
+        if not ok.any():
+            return
+        size = float(self.load().get("contractSize") or 1.0)
+        btc = np.array([pending[t] for t in times])
+        df = pd.DataFrame({"oi_usd": btc[ok] * price[ok], "oi_contracts": btc[ok] / size},
+                          index=pd.DatetimeIndex(idx[ok], name="time"))
+        df.attrs = dict(exchange=self.exchange, symbol=self.symbol, timeframe=tf, contract_size=size)
+        w = self.store.write(df, kind="oi", exchange=self.exchange, symbol=self.symbol, timeframe=tf)
+        self.pending_oi.update(key, {}, list(idx[ok]))
+        rep.rows_added += w.rows_added
+        rep.notes.append(f"{int(ok.sum())} open-interest row(s) kept in BTC were priced and stored")
 
     def _key(self, kind: str, tf: str) -> str:
         return f"{self.exchange}/{self.symbol}/{kind}/{tf}"
@@ -473,11 +557,11 @@ class Fetcher:
                 for h in self.ledger.holes(self._key(kind, tf))]
 
     def _window(self, kind: str, tf: str, ws: pd.Timestamp, we: pd.Timestamp, limit: int,
-                interval: pd.Timedelta, rep: FetchReport) -> tuple[pd.DataFrame, list[pd.Timestamp]]:
+                interval: pd.Timedelta, rep: FetchReport) -> tuple[pd.DataFrame, dict]:
         """One window, re-asked while rows are missing (an empty or partly returned page is
         not 'done', for funding as for bars: funding is checked slot by slot)."""
         best: pd.DataFrame | None = None
-        unpriced: list[pd.Timestamp] = []
+        unpriced: dict = {}
         expected = pd.date_range(ws, we - pd.Timedelta(1, "ns"), freq=interval, tz="UTC").as_unit("ns")
         for attempt in range(self.empty_retries + 1):
             df, unpriced = self._request(kind, tf, ws, we, limit)

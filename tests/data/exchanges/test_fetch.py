@@ -164,3 +164,25 @@ def test_watch_survives_a_failing_round(fake, store_root):
     n = watch([Job(f, "candles", "5m")], short_every=1, cycles=2, sleep=lambda s: None,
               clock=iter(range(100)).__next__, on_report=runs.append)
     assert n == 2 and len(runs) == 1 and runs[0].rows_added == 24
+
+
+def test_bybit_oi_without_its_price_bar_is_kept_in_btc_and_priced_when_the_bar_arrives(fake, store_root):
+    """Bybit serves OI in BTC; USD needs the close of the bar ending at the snapshot. While
+    that bar is missing the row is kept (not dropped, not a hole), and priced later."""
+    store = liqlab.Store(store_root)
+    bar = pd.Timestamp("2025-10-10T05:00", tz="UTC")       # the 1h bar ending at 06:00
+    fake.remove("bybit", "candles", [bar.value // 10**6])
+    f = make(fake, store, "bybit")
+    rep = f.fetch("oi", "1h", since="2025-10-10T01:00", until="2025-10-12")
+    assert rep.holes == [] and rep.pending == [bar + pd.Timedelta("1h")], str(rep)
+    assert "PENDING 1" in str(rep)
+    oi = store.read(kind="oi", exchange="bybit", symbol="BTCUSDT", timeframe="1h")
+    assert len(oi) == 46 and bar + pd.Timedelta("1h") not in oi.index
+    fake.data.removed.clear()                              # the exchange serves the bar now
+    again = make(fake, store, "bybit").fetch("oi", "1h", until="2025-10-12")
+    assert again.rows_added == 1 and again.complete, str(again)
+    oi = store.read(kind="oi", exchange="bybit", symbol="BTCUSDT", timeframe="1h")
+    real = pd.read_csv(DATA / "hyperliquid_btc_oi_usd_1h.csv")
+    real.index = pd.to_datetime(real.time_ms, unit="ms", utc=True)
+    assert len(oi) == 47
+    np.testing.assert_allclose(oi.oi_usd.to_numpy(), real.oi_usd.reindex(oi.index).to_numpy(), rtol=1e-12)
