@@ -262,6 +262,16 @@ _WRITER = textwrap.dedent("""
     base = pd.Timestamp("2025-10-31 23:00", tz="UTC")
     print("ready", flush=True)
     sys.stdin.readline()  # start together
+    if len(sys.argv) > 4:  # report whether the partition lock is held, then go and wait for it
+        import fcntl, os
+        fd = os.open(st.partition_path(**key) / ".lock", os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            print("free", flush=True)
+        except BlockingIOError:
+            print("held", flush=True)
+        os.close(fd)
+        print("waiting", flush=True)
     for b in range(n):
         # own minutes: 2*(10*b + k) + who (disjoint between writers, across the month end);
         # shared minutes 1000 + 10*b + k, written by both (overlapping)
@@ -321,12 +331,16 @@ def test_writer_waits_for_the_partition_lock(store_root):
     fd = os.open(part / ".lock", os.O_RDWR)
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
-        p = _spawn(str(store_root), "0", "1")
+        p = _spawn(str(store_root), "0", "1", "probe")
         assert p.stdout.readline().strip() == "ready"
         p.stdin.write("go\n")
         p.stdin.flush()
-        time.sleep(1.5)
+        # the child found the lock held and is going into Store.write, which must wait for it
+        assert p.stdout.readline().strip() == "held"
+        assert p.stdout.readline().strip() == "waiting"
+        time.sleep(0.5)
         assert p.poll() is None  # still waiting for the lock
+        assert len(st.read(**dict(KEY, timeframe="1m"))) == 1  # it wrote nothing meanwhile
         assert len(st.read(**dict(KEY, timeframe="1m"))) == 1  # readers are not blocked
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)

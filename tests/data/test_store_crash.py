@@ -45,23 +45,30 @@ _WRITER = textwrap.dedent(f"""
 """)
 
 
-def _run(root, first: int, last: int, kill_after: float | None) -> tuple[list[int], bool]:
-    """Run the writer; SIGKILL it ``kill_after`` s after it is ready. Returns the acknowledged
-    batch ids and whether a temporary file existed at the moment of the kill."""
+def _run(root, first: int, last: int, kill_after: int | None) -> tuple[list[int], bool]:
+    """Run the writer; once it has acknowledged ``kill_after`` batches, SIGKILL it as soon as
+    a temporary file shows it is mid-write. Returns the acknowledged batch ids and whether a
+    temporary file was there when it died."""
     p = subprocess.Popen([sys.executable, "-c", _WRITER, str(root), str(first), str(last)],
                          stdout=subprocess.PIPE, text=True)
     try:
         assert p.stdout.readline().strip() == "ready"
         tmp_at_kill = False
+        early: list[int] = []
         if kill_after is not None:
-            time.sleep(kill_after)
             part = Store(root).partition_path(**KEY)
+            while len(early) < kill_after:           # let it commit kill_after batches first
+                early.append(int(p.stdout.readline()))
+            while p.poll() is None:                  # then wait until it is mid-write
+                if part.is_dir() and any(f.name.startswith(".tmp-") for f in part.iterdir()):
+                    break
+                time.sleep(0.001)
             os.kill(p.pid, signal.SIGKILL)
             p.wait(timeout=30)
             # the process is dead: what is on disk now is what a crash leaves
             tmp_at_kill = part.is_dir() and any(f.name.startswith(".tmp-")
                                                 for f in part.iterdir())
-        acked = [int(line) for line in p.stdout.read().split()]
+        acked = early + [int(line) for line in p.stdout.read().split()]
         rc = p.wait(timeout=120)
         assert rc == 0 or (kill_after is not None and rc == -signal.SIGKILL)
         return acked, tmp_at_kill
@@ -89,11 +96,9 @@ def test_sigkill_mid_write_loses_no_acknowledged_row(tmp_path):
     rng = random.Random(20251010)
     root = tmp_path / "store"
     acked: set[int] = set()
-    next_b, rounds, kills_with_tmp = 0, 0, 0
-    t0 = time.monotonic()
-    while next_b < M - 2 and (rounds < 6 or kills_with_tmp == 0) and time.monotonic() - t0 < 25:
-        got, tmp = _run(root, next_b, M - 2, kill_after=rng.uniform(0.05, 1.2))
-        rounds += 1
+    next_b, kills_with_tmp = 0, 0
+    for rounds in range(1, 7):                       # six kills, each one mid-write
+        got, tmp = _run(root, next_b, M - 2, kill_after=rng.randint(0, 2))
         kills_with_tmp += tmp
         print(f"round {rounds}: acknowledged {got}, temp file at kill: {tmp}")
         acked.update(got)
