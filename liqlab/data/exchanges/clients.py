@@ -220,7 +220,7 @@ def wait_for(exc: BaseException, attempt: int, policy: RetryPolicy, client: Any 
             return min(ra, policy.max_retry_after_s)
     base = policy.maintenance_s if isinstance(exc, ccxt.OnMaintenance) else policy.base_s
     wait = min(policy.max_s, base * 2 ** (attempt - 1))
-    return wait * (0.75 + 0.5 * random.random())
+    return min(policy.max_s, wait * (0.75 + 0.5 * random.random()))
 
 
 def call_with_retry(fn: Callable[[], T], *, policy: RetryPolicy = RetryPolicy(), client: Any = None,

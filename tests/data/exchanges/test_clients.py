@@ -123,3 +123,11 @@ def test_call_with_retry_gives_up_and_does_not_retry_bad_requests():
     with pytest.raises(ccxt.BadSymbol):
         call_with_retry(bad, policy=RetryPolicy(attempts=3, base_s=0), sleep=lambda s: None)
     assert calls.count(2) == 1
+
+
+def test_retry_waits_never_exceed_the_cap_with_jitter():
+    import ccxt
+    from liqlab.data.exchanges.clients import RetryPolicy, wait_for
+    p = RetryPolicy(base_s=1.0, max_s=60.0)
+    waits = [wait_for(ccxt.NetworkError("x"), a, p) for a in range(1, 12) for _ in range(50)]
+    assert max(waits) <= 60.0 and min(waits) >= 0.75
