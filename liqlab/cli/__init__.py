@@ -1,7 +1,7 @@
 """liqlab estimates where crypto-futures liquidations cluster (a liquidation heatmap) and
 tests whether those clusters matter. It runs offline on the real market data shipped inside
 the package; `liqlab fetch`, `import-dump` and `record` add exchange data (Binance USD-M, OKX,
-Bybit) to a local Parquet store that the heatmap, the explorer and the backtest read;
+Bybit, Hyperliquid) to a local Parquet store that the heatmap, the explorer and the backtest read;
 `liqlab store` shows what it holds. Exchange data: docs/exchanges.md.
 """
 # How the code is laid out: each command is a module of this package named in _COMMANDS,

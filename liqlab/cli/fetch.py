@@ -17,7 +17,7 @@ import logging
 import os
 
 from liqlab.data.exchanges.clients import EXCHANGES, HOST_ENV, RetryPolicy
-from liqlab.data.exchanges.fetch import KINDS, Fetcher, Job, watch
+from liqlab.data.exchanges.fetch import KINDS, SERVES, Fetcher, Job, watch
 
 STORE_ENV = "LIQLAB_STORE"
 
@@ -83,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
                     page_limit=args.page_limit, timeout_ms=args.timeout_ms,
                     progress=not args.no_progress)
         for kind in kinds:
+            if kind not in SERVES[ex]:
+                print(f"{ex}: no {kind} history served; skipped", flush=True)
+                continue
             tf = (args.oi_timeframe or args.timeframe) if kind == "oi" else args.timeframe
             jobs.append(Job(f, kind, tf, until=args.until))
     if args.watch:   # every round, the first included, survives a failure (offline at start)

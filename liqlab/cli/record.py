@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from liqlab.data.exchanges.clients import EXCHANGES, HOST_ENV
+from liqlab.data.exchanges.clients import LIQUIDATION_FEEDS as EXCHANGES, HOST_ENV
 from liqlab.data.exchanges.recorder import RECORDER_DIR, Recorder, run_forever
 
 STORE_ENV = "LIQLAB_STORE"

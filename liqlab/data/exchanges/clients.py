@@ -19,16 +19,19 @@ from urllib.parse import urlsplit
 
 import ccxt
 
-__all__ = ["EXCHANGES", "HOST_ENV", "Market", "parse_symbol", "market_for", "make_client",
+__all__ = ["EXCHANGES", "LIQUIDATION_FEEDS", "HOST_ENV", "Market", "parse_symbol", "market_for", "make_client",
            "override_host", "resolve_host", "RetryPolicy", "call_with_retry", "is_retryable",
            "FetchGaveUp", "key_env_names"]
 
 #: liqlab exchange name -> ccxt class name
-EXCHANGES: dict[str, str] = {"binance": "binanceusdm", "okx": "okx", "bybit": "bybit"}
+EXCHANGES: dict[str, str] = {"binance": "binanceusdm", "okx": "okx", "bybit": "bybit",
+                             "hyperliquid": "hyperliquid"}
+#: exchanges with a public liquidation stream in ccxt pro (Hyperliquid has none)
+LIQUIDATION_FEEDS: tuple[str, ...] = ("binance", "okx", "bybit")
 #: the environment variable that points every client at another host
 HOST_ENV = "LIQLAB_EXCHANGE_HOST"
 #: market types each client loads (BTC perpetuals only need these; keeps load_markets small)
-_MARKET_TYPES = {"binance": ["linear"], "okx": ["swap"], "bybit": ["linear"]}
+_MARKET_TYPES = {"binance": ["linear"], "okx": ["swap"], "bybit": ["linear"], "hyperliquid": ["swap"]}
 
 _BASE = re.compile(r"^[A-Z0-9]{1,20}$")
 _QUOTES = ("USDT", "USDC", "USD")
@@ -63,11 +66,16 @@ class Market:
         """The exchange's own market id: BTCUSDT (Binance, Bybit), BTC-USDT-SWAP (OKX)."""
         if self.exchange == "okx":
             return f"{self.base}-{self.quote}-SWAP"
+        if self.exchange == "hyperliquid":   # one perpetual per coin, settled in USDC
+            return self.base
         return f"{self.base}{self.quote}"
 
     @property
     def unified(self) -> str:
-        """The ccxt unified symbol of the linear perpetual, e.g. BTC/USDT:USDT."""
+        """The ccxt unified symbol of the linear perpetual, e.g. BTC/USDT:USDT (Hyperliquid:
+        BTC/USDC:USDC, whatever the quote given)."""
+        if self.exchange == "hyperliquid":
+            return f"{self.base}/USDC:USDC"
         return f"{self.base}/{self.quote}:{self.quote}"
 
 

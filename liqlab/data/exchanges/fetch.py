@@ -51,13 +51,17 @@ CANDLE_TIMEFRAMES = ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "12
 #: open-interest history timeframes each exchange serves
 OI_TIMEFRAMES = {"binance": ("5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d"),
                  "okx": ("5m", "1h", "1d"),
-                 "bybit": ("5m", "15m", "30m", "1h", "4h", "1d")}
+                 "bybit": ("5m", "15m", "30m", "1h", "4h", "1d"),
+                 "hyperliquid": ()}   # no history: snapshots polled into timeframe 'raw'
+#: what each exchange serves (Hyperliquid: no mark-price candles through ccxt)
+SERVES = {"binance": KINDS, "okx": KINDS, "bybit": KINDS, "hyperliquid": ("candles", "oi", "funding")}
 #: rows per request (the exchanges' caps, EXCHANGES.md)
 PAGE_LIMITS = {("binance", "candles"): 1000, ("binance", "mark"): 1000, ("binance", "oi"): 500,
                ("binance", "funding"): 1000,
                ("okx", "candles"): 100, ("okx", "mark"): 100, ("okx", "oi"): 100, ("okx", "funding"): 100,
                ("bybit", "candles"): 1000, ("bybit", "mark"): 1000, ("bybit", "oi"): 200,
-               ("bybit", "funding"): 200}
+               ("bybit", "funding"): 200,
+               ("hyperliquid", "candles"): 5000, ("hyperliquid", "funding"): 500}
 #: Binance serves open-interest history for the last 30 days only
 BINANCE_OI_DAYS = 30
 DEFAULT_DAYS = 30
@@ -301,7 +305,10 @@ class Fetcher:
         """Load the exchange's markets (with retries) and check the symbol is a listed perpetual."""
         if self._ccxt_market is None:
             self._call(self.client.load_markets)
-            mk = (self.client.markets_by_id or {}).get(self.market.id)
+            if self.exchange == "hyperliquid":   # ccxt's id is the asset index; look up the symbol
+                mk = (self.client.markets or {}).get(self.market.unified)
+            else:
+                mk = (self.client.markets_by_id or {}).get(self.market.id)
             mk = mk[0] if isinstance(mk, list) and mk else mk
             if not mk or not mk.get("swap"):
                 raise ValueError(f"{self.market.id} is not a perpetual listed on {self.exchange}; "
@@ -318,6 +325,8 @@ class Fetcher:
         return min(cap, self.page_limit) if self.page_limit else cap
 
     def funding_interval(self) -> pd.Timedelta:
+        if self.exchange == "hyperliquid":   # Hyperliquid pays funding every hour
+            return pd.Timedelta("1h")
         mk = self.load()
         minutes = (mk.get("info") or {}).get("fundingInterval")  # Bybit: minutes
         try:
@@ -328,9 +337,14 @@ class Fetcher:
     def _check(self, kind: str, timeframe: str | None) -> str:
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; fetch one of {', '.join(KINDS)}")
+        if kind not in SERVES[self.exchange]:
+            raise ValueError(f"{self.exchange} serves no {kind} history; fetch one of "
+                             f"{', '.join(SERVES[self.exchange])}")
         if kind == "funding":
             hours = int(self.funding_interval() / pd.Timedelta("1h"))
             return f"{hours}h"
+        if kind == "oi" and self.exchange == "hyperliquid":
+            return "raw"
         if kind == "oi":
             ok = OI_TIMEFRAMES[self.exchange]
             if timeframe not in ok:
@@ -415,6 +429,8 @@ class Fetcher:
         stamps within :data:`FUNDING_TOLERANCE` of their slot). Returns a
         :class:`FetchReport` listing any holes."""
         tf = self._check(kind, timeframe)
+        if tf == "raw":
+            return self.snapshot_oi()
         interval = _td(tf)
         rep = FetchReport(self.exchange, self.symbol, kind, tf)
         self._report = rep
@@ -545,6 +561,36 @@ class Fetcher:
         rep.rows_added += w.rows_added
         rep.notes.append(f"{int(ok.sum())} open-interest row(s) kept in BTC were priced and stored")
 
+    def snapshot_oi(self) -> FetchReport:
+        """The current open interest (Hyperliquid serves no history): one row stamped with the
+        time it was asked, in USD (coins x the mark price it came with), into timeframe 'raw'.
+        ``liqlab fetch --watch`` polls it to build a history."""
+        rep = FetchReport(self.exchange, self.symbol, "oi", "raw")
+        self._report = rep
+        try:
+            self.load()
+            now = self.now().floor("s")
+            oi = self._call(lambda: self.client.fetch_open_interest(self.market.unified))
+            rep.pages = 1
+            info = (oi or {}).get("info") or {}
+            amount, mark = oi.get("openInterestAmount") if oi else None, info.get("markPx")
+            if amount is None or mark in (None, ""):
+                rep.holes = [Hole("oi", now, now + pd.Timedelta(1, "s"), 1,
+                                  "no open interest in the answer")]
+                return rep
+            df = pd.DataFrame({"oi_usd": [float(amount) * float(mark)], "oi_contracts": [float(amount)]},
+                              index=pd.DatetimeIndex([now], name="time").as_unit("ns"))
+            df.attrs = dict(exchange=self.exchange, symbol=self.symbol, timeframe="raw",
+                            contract_size=1.0)
+            w = self.store.write(df, kind="oi", exchange=self.exchange, symbol=self.symbol,
+                                 timeframe="raw")
+            rep.start = rep.end = now
+            rep.rows_fetched, rep.rows_added = 1, w.rows_added
+            rep.notes.append(f"snapshot: {float(amount):,.2f} {self.market.base} x mark {float(mark):,.1f}")
+            return rep
+        finally:
+            self._report = None
+
     def _key(self, kind: str, tf: str) -> str:
         return f"{self.exchange}/{self.symbol}/{kind}/{tf}"
 
@@ -613,6 +659,8 @@ class Job:
     @property
     def short(self) -> bool:
         """Short windows (bars under an hour) refresh more often."""
+        if self.timeframe == "raw":      # snapshots (Hyperliquid OI): polled on the short schedule
+            return True
         return self.kind != "funding" and _td(self.timeframe) < pd.Timedelta("1h")
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from liqlab.data.exchanges import convert
-from liqlab.data.exchanges.clients import EXCHANGES, make_client, market_for
+from liqlab.data.exchanges.clients import LIQUIDATION_FEEDS as EXCHANGES, make_client, market_for
 
 __all__ = ["Recorder", "RecorderStats", "journal_path", "RECORDER_DIR"]
 

@@ -149,6 +149,14 @@ class Series:
         self.funding = {ex: fu[fu.venue == ex].drop(columns="venue").reset_index(drop=True)
                         for ex in ("binance", "bybit", "okx")}
         self.removed: dict[tuple[str, str], set[int]] = collections.defaultdict(set)
+        # Hyperliquid: real 1h candles and hourly funding from the package's embedded samples
+        import liqlab
+        hc = liqlab.load_sample("hyperliquid_btc_1h")
+        self.hl_candles = hc.assign(time_ms=hc.index.asi8 // 10**6 if hc.index.unit == "ns" else
+                                    hc.index.as_unit("ns").asi8 // 10**6).reset_index(drop=True)
+        hf = liqlab.load_sample("funding_hyperliquid").loc["2025-10-09":"2025-10-12"]
+        self.hl_funding = pd.DataFrame({"time_ms": hf.index.as_unit("ns").asi8 // 10**6,
+                                        "funding_rate": hf.rate.to_numpy()})
 
     def bars(self, exchange: str, kind: str, tf: str) -> pd.DataFrame:
         """Candles ('candles') or mark candles ('mark') at ``tf``, aggregated from the base."""
@@ -199,6 +207,7 @@ class FakeExchange:
         self.requests: list[tuple[str, dict]] = []
         self.last_body: dict[str, tuple[int, str]] = {}
         self.page_delay = 0.0  # seconds added to every REST answer (to kill a fetch midway)
+        self.hl_oi_time = 1760058000000  # the Hyperliquid OI snapshot served (ms; 2025-10-10 01:00)
         self.files_root: Path | None = None  # served at /data/... (the public dump's layout)
         self._ws: dict[str, list[web.WebSocketResponse]] = collections.defaultdict(list)
         self._pending: dict[str, list[Any]] = collections.defaultdict(list)
@@ -290,6 +299,19 @@ class FakeExchange:
         r.add_get("/v5/market/mark-price-kline", self._route("bybit:mark-price-kline", self._bybit_kline("mark")))
         r.add_get("/v5/market/open-interest", self._route("bybit:open-interest", self._bybit_oi))
         r.add_get("/v5/market/funding/history", self._route("bybit:funding-history", self._bybit_funding))
+        hl = {t: self._route(f"hyperliquid:{t}", h) for t, h in (
+            ("metaAndAssetCtxs", self._hl_meta), ("candleSnapshot", self._hl_candles),
+            ("fundingHistory", self._hl_funding))}
+
+        async def hyperliquid(request: web.Request) -> web.StreamResponse:
+            try:
+                kind = (await request.json()).get("type")
+            except ValueError:
+                kind = None
+            if kind not in hl:
+                return web.json_response({"error": f"unknown info type {kind!r}"}, status=422)
+            return await hl[kind](request)
+        r.add_post("/info", hyperliquid)
         r.add_get("/data/{tail:.*}", self._file)          # data.binance.vision layout
         r.add_get("/market/ws/{stream}", self._ws_handler("binance"))
         r.add_get("/ws/v5/public", self._ws_handler("okx"))
@@ -324,6 +346,8 @@ class FakeExchange:
 
         async def serve(request: web.Request) -> web.StreamResponse:
             q = dict(request.query)
+            if request.method == "POST":            # Hyperliquid: everything in a JSON body
+                q.update(await request.json())
             self.requests.append((route, q))
             if self.page_delay:
                 await asyncio.sleep(self.page_delay)
@@ -574,6 +598,42 @@ class FakeExchange:
         return self._bybit({"category": q["category"], "list": [
             {"symbol": q["symbol"], "fundingRate": _s(r.funding_rate),
              "fundingRateTimestamp": str(int(r.time_ms))} for r in rows.itertuples()]})
+
+    # ---- Hyperliquid (POST /info, the request in the body)
+    def _hl_meta(self, q: dict, fault: str | None) -> tuple[int, Any]:
+        """Markets and asset contexts: BTC's open interest (coins) and mark price at
+        ``hl_oi_time`` (ms; the real hourly Hyperliquid OI in USD over Binance's close then)."""
+        oi = self.data.oi("binance", "1h")
+        at = oi[oi.time_ms == self.hl_oi_time]
+        if at.empty:
+            return 500, {"error": f"the fake has no open interest at {self.hl_oi_time}"}
+        row = at.iloc[0]
+        px = _s(row.price)
+        ctx = {"funding": "0.0000125", "openInterest": _s(row.oi_usd / row.price), "prevDayPx": px,
+               "dayNtlVlm": "1000000000.0", "premium": "0.0", "oraclePx": px, "markPx": px,
+               "midPx": px, "impactPxs": [px, px], "dayBaseVlm": "10000.0"}
+        if fault == "empty":
+            ctx.pop("openInterest")
+        return 200, [{"universe": [{"szDecimals": 5, "name": "BTC", "maxLeverage": 40,
+                                    "marginTableId": 56}], "marginTables": []}, [ctx]]
+
+    def _hl_candles(self, q: dict, fault: str | None) -> tuple[int, Any]:
+        req = q.get("req") or {}
+        tf = req.get("interval", "1h")
+        rows = self.data.hl_candles if tf == "1h" else self.data.hl_candles.iloc[0:0]
+        rows = self._window(rows, req.get("startTime"), req.get("endTime"))
+        rows = self._page(rows.iloc[::-1], fault, 5000, newest_first=True, exchange="hyperliquid",
+                          kind="candles").iloc[::-1]        # the newest 5,000, oldest first
+        step = tf_ms(tf)
+        return 200, [{"t": int(r.time_ms), "T": int(r.time_ms) + step - 1, "s": "BTC", "i": tf,
+                      "o": _s(r.open), "c": _s(r.close), "h": _s(r.high), "l": _s(r.low),
+                      "v": _s(r.volume), "n": 1000} for r in rows.itertuples()]
+
+    def _hl_funding(self, q: dict, fault: str | None) -> tuple[int, Any]:
+        rows = self._window(self.data.hl_funding, q.get("startTime"), q.get("endTime"))
+        rows = self._page(rows, fault, 500, newest_first=False, exchange="hyperliquid", kind="funding")
+        return 200, [{"coin": "BTC", "fundingRate": _s(r.funding_rate), "premium": "0.0",
+                      "time": int(r.time_ms)} for r in rows.itertuples()]
 
     # ---- websockets
     def _ws_handler(self, exchange: str) -> Any:
