@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from liqlab.backtest.plots import calibration_figure
     from liqlab.backtest.report import html_report
     from liqlab.validation import against_realised, validate_set
+    from liqlab.validation.report import score_sentences, scores_markdown
     from liqlab.validation.sets import SETS
 
     out = Path(args.out)
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         for name in args.set or list(SETS):
             reports[name] = validate_set(name, n_boot=args.n_boot, seed=args.seed)
-    tables, figures, notes = {}, {}, []
+    tables, figures, notes, printed = {}, {}, [], []
     for name, rep in reports.items():
         tables[f"{name}_scores"] = rep.scores
         tables[f"{name}_scale"] = rep.scale
@@ -77,13 +78,9 @@ def run(args: argparse.Namespace) -> int:
             tables[f"{name}_calibration_{side}"] = cal
         side = "total" if "total" in rep.calibration else next(iter(rep.calibration))
         figures[f"{name}: calibration ({side})"] = calibration_figure(rep.calibration[side])
-        m = rep.scores[rep.scores["predictor"] == "model"]
-        for _, r in m.iterrows():
-            notes.append(f"{name} ({r['n']} periods of {rep.meta['freq']}), {r['side']}: Spearman "
-                         f"{r['spearman']:.2f} (95% CI {r['spearman_lo']:.2f} to {r['spearman_hi']:.2f}); "
-                         f"minus range alone {r['minus_range']:+.2f} ({r['minus_range_lo']:+.2f} to "
-                         f"{r['minus_range_hi']:+.2f}); top decile caught {r['top_decile']:.0%} "
-                         f"(chance {r['top_decile_chance']:.0%}).")
+        printed.append(f"{name} ({rep.meta['periods']} periods of {rep.meta['freq']}; block "
+                       f"{int(rep.scores['block'].iloc[0])} periods):\n" + scores_markdown(rep.scores))
+        notes.extend(score_sentences(name, rep))
     if args.defaults:
         from liqlab.validation.defaults import (current_defaults_label, default_grid, grid_periods,
                                                 one_axis_comparisons, walk_forward_defaults)
@@ -114,11 +111,14 @@ def run(args: argparse.Namespace) -> int:
     written = [write_table(df, out / name, args.format) for name, df in tables.items()]
     page = html_report("liqlab validate: predicted against realised liquidations",
                        "Each row compares the model's predicted liquidations per period with the "
-                       "realised ones, and with two price-only baselines (candle range; range x "
-                       "open interest). Intervals: circular block bootstrap over periods. Small "
-                       "samples give wide intervals.", tables, figures, notes)
+                       "realised ones, and with baselines that know only the price path (the "
+                       "period's side range; the sum of its candles' side ranges; the path null, "
+                       "the same kernel and params with a constant inflow and no open interest) "
+                       "and range x open interest. model - baseline and the model's partial "
+                       "Spearman given the baseline say what the model adds. Intervals: paired "
+                       "circular block bootstrap over periods. Small samples give wide intervals.", tables, figures, notes)
     (out / "report.html").write_text(page, encoding="utf-8")
-    for n in notes:
+    for n in printed + notes:
         print(n)
     print(f"wrote {len(written)} tables ({args.format}) and {out / 'report.html'}")
     return 0

@@ -14,7 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .scores import score_table, spearman
+from liqlab import stats
+from liqlab.stats import WalkForwardResult, spearman
+
+from .scores import score_table
 
 __all__ = ["LEVERAGE_MIXES", "INFLOW_MIXES", "SIDE_RULES", "default_grid", "grid_periods",
            "walk_forward_defaults", "compare_points", "one_axis_comparisons",
@@ -81,11 +84,12 @@ def walk_forward_defaults(periods: pd.DataFrame, *, n_folds: int = 4, default_la
                           n_boot: int = 1000, seed: int = 0) -> dict:
     """Walk-forward choice over the grid in ``periods`` (from :func:`grid_periods`).
 
-    Returns ``folds`` (per fold: chosen label, its training and test criterion, the
-    default's and the range baseline's test criterion), ``stitched_scores`` (the
-    walk-forward prediction series scored like :func:`score_table`, with the baseline on
-    the same periods), ``full_sample`` (criterion of every point on all periods, best
-    first) and ``recommended`` (the best point on all periods)."""
+    Returns a :class:`liqlab.stats.WalkForwardResult`: ``folds`` (per fold: chosen label,
+    its training and test criterion, the default's and the range baseline's test
+    criterion), ``pooled`` (alias ``stitched_scores``: the walk-forward prediction series
+    scored like :func:`score_table`, with the baselines on the same periods), ``grid``
+    (alias ``full_sample``: criterion of every point on all periods, best first) and
+    ``recommended`` (the best point on all periods)."""
     t = np.sort(periods["period"].unique())
     if len(t) < 2 * (n_folds + 1):
         raise ValueError(f"{len(t)} periods are too few for {n_folds} walk-forward folds")
@@ -112,23 +116,21 @@ def walk_forward_defaults(periods: pd.DataFrame, *, n_folds: int = 4, default_la
     cols = [c for c in st.columns if c.startswith(("pred_", "real_", "range_"))]
     scores = score_table(st[cols], n_boot=n_boot, seed=seed)
     full = pd.Series({p: _crit(g) for p, g in by_point.items()}).sort_values(ascending=False)
-    return {"folds": pd.DataFrame(rows), "stitched_scores": scores,
-            "full_sample": full.rename("criterion").to_frame(), "recommended": full.index[0]}
+    return WalkForwardResult(folds=pd.DataFrame(rows), pooled=scores,
+                             grid=full.rename("criterion").to_frame(), recommended=full.index[0])
 
 
 def compare_points(periods: pd.DataFrame, a: str, b: str, *, n_boot: int = 1000,
                    block: int | None = None, seed: int = 0) -> dict:
     """Criterion of grid point ``a`` minus that of ``b`` on the same periods, with a
     paired circular block-bootstrap 95% CI (an interval excluding 0 is evidence)."""
-    from .scores import block_indices
-
     ga = periods[periods["label"] == a].sort_values("period").reset_index(drop=True)
     gb = periods[periods["label"] == b].sort_values("period").reset_index(drop=True)
     if ga.empty or gb.empty:
         raise ValueError(f"unknown grid label(s): {a!r} or {b!r}")
     n = len(ga)
     block = block or max(1, round(n ** (1 / 3)))
-    idx = block_indices(n, block, n_boot, np.random.default_rng(seed))
+    idx = stats.block_indices(n, block, n_boot, np.random.default_rng(seed))
     diffs = np.array([_crit(ga.iloc[i]) - _crit(gb.iloc[i]) for i in idx])
     diffs = diffs[np.isfinite(diffs)]
     lo, hi = np.quantile(diffs, [0.025, 0.975])
@@ -143,7 +145,6 @@ def one_axis_comparisons(periods: pd.DataFrame, default_label: str, *, n_boot: i
     """Every grid point that differs from ``default_label`` in exactly one axis (inflow mix,
     leverage mix or side rule), compared with it (:func:`compare_points`), with Holm-adjusted
     p-values across all these comparisons (two-sided bootstrap p-values)."""
-    from liqlab.backtest.metrics import holm
 
     base = default_label.split(" | ")
     rows = []
@@ -156,7 +157,7 @@ def one_axis_comparisons(periods: pd.DataFrame, default_label: str, *, n_boot: i
         rows.append({"axis": ("inflow", "leverage", "side_rule")[diff[0]], "changed_to": parts[diff[0]],
                      **{k: r[k] for k in ("n", "difference", "lo", "hi", "p_value")}})
     out = pd.DataFrame(rows)
-    out["p_holm"] = holm(out["p_value"].to_numpy())
+    out["p_holm"] = stats.holm(out["p_value"].to_numpy())
     return out.sort_values(["axis", "difference"], ascending=[True, False]).reset_index(drop=True)
 
 
