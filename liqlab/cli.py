@@ -15,6 +15,7 @@ _COMMANDS = {
     "record": ("liqlab.exchanges.record_cli", "record live liquidations into the store"),
     "backtest": ("liqlab.backtest_cli", "run the magnet-zone backtest and write tables and a report"),
     "validate": ("liqlab.validate_cli", "score predicted against realised liquidations"),
+    "import-liquidations": ("liqlab.import_liquidations_cli", "import realised liquidations (Tardis-style events, period totals) into the store"),
 }
 
 

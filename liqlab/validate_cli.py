@@ -3,7 +3,9 @@
 
     liqlab validate --out out/validate                      # every embedded realised set
     liqlab validate --set hyperliquid_daily --defaults      # + walk-forward defaults search
-    liqlab validate --realised liqs.parquet --candles c.parquet --oi oi.parquet --freq 1h
+    liqlab validate --realised data                         # what import-liquidations stored
+    liqlab validate --realised data --exchange hyperliquid --candles-from binance:BTCUSDT
+    liqlab validate --realised liqs.csv.gz --candles c.parquet --oi oi.parquet --freq 1h
 """
 from __future__ import annotations
 
@@ -20,10 +22,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--set", action="append", choices=sorted(SETS), default=None,
                         help="embedded realised set (repeatable; default: all)")
-    parser.add_argument("--realised", type=Path, help="your realised liquidations or totals (Parquet)")
-    parser.add_argument("--candles", type=Path, help="candles for --realised (Parquet), with warm-up")
-    parser.add_argument("--oi", type=Path, help="open interest for --realised (Parquet), optional")
-    parser.add_argument("--freq", default="1h", help="scoring period for --realised (1h)")
+    parser.add_argument("--realised", type=Path,
+                        help="a store directory (every liquidation dataset in it, scored against "
+                             "the candles and open interest stored for that venue and span), or "
+                             "one file: Parquet (canonical liquidations / liq_totals) or CSV "
+                             "(Tardis-style or totals, as import-liquidations reads) with --candles")
+    parser.add_argument("--candles", type=Path, help="candles for a --realised file (Parquet), with warm-up")
+    parser.add_argument("--oi", type=Path, help="open interest for a --realised file (Parquet), optional")
+    parser.add_argument("--freq", default="1h", help="scoring period for --realised (1h; totals: "
+                                                    "at least their own period)")
+    parser.add_argument("--exchange", help="--realised store: only this venue's datasets")
+    parser.add_argument("--symbol", help="--realised store: only this market's datasets")
+    parser.add_argument("--candles-from", metavar="EXCHANGE:SYMBOL",
+                        help="--realised store: use another venue's stored candles (a proxy)")
+    parser.add_argument("--oi-from", metavar="EXCHANGE:SYMBOL",
+                        help="--realised store: use another venue's stored open interest (a proxy)")
+    parser.add_argument("--warmup", default="14D", help="candles used before the realised span (14D)")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="a ModelParams value for --realised (repeatable), e.g. "
+                             "oi_max_gap_hours=24 or leverage_weights=0.1,0.2,0.3,0.2,0.2")
     parser.add_argument("--defaults", action="store_true",
                         help="walk-forward search of inflow mix x leverage mix x side rule on "
                              "hyperliquid_daily (72 grid points)")
@@ -46,6 +63,156 @@ def _read(path: Path, kind: str) -> pd.DataFrame:
     return schema.validate(df, schema.infer_kind(df) if kind == "realised" else kind, str(path))
 
 
+def _pair(text: str | None, flag: str):
+    if not text:
+        return None
+    if ":" not in text:
+        raise ValueError(f"{flag} takes EXCHANGE:SYMBOL as stored, e.g. binance:BTCUSDT; got {text!r}")
+    ex, sym = text.split(":", 1)
+    return ex, sym
+
+
+def _spans(led: pd.DataFrame, freq: str) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Imported spans merged where they touch (gap under one period)."""
+    f = pd.Timedelta(freq)
+    out: list[list[pd.Timestamp]] = []
+    for a, b in sorted(zip(led["start"], led["end"])):
+        if out and a - out[-1][1] < f:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def _realised_reports(args) -> dict:
+    """Score every realised dataset of a store (or one file) against the inputs found."""
+    import liqlab
+    from liqlab.validation import against_realised
+    from liqlab.validation.realised import (detect_format, find_inputs, imports, read_tardis,
+                                            read_totals)
+
+    path = Path(args.realised)
+    reports = {}
+    if path.is_file():
+        if not args.candles:
+            raise ValueError("--realised FILE needs --candles (the price path, with warm-up before "
+                             "it); or import the file (liqlab import-liquidations) and pass the "
+                             "store directory")
+        if path.suffix == ".parquet":
+            realised = _read(path, "realised")
+        elif detect_format(path) == "tardis":
+            realised = read_tardis(path)
+        else:
+            realised = read_totals(path)
+        candles = _read(args.candles, "candles")
+        oi = _read(args.oi, "oi") if args.oi else None
+        res = liqlab.estimate(candles, oi=oi, params=_params(args.param), per_tier=False)
+        rep = against_realised(res, realised, candles, oi, freq=args.freq, n_boot=args.n_boot,
+                               seed=args.seed, sides=_sides(realised))
+        rep.meta["used"] = [f"realised: {path}", f"candles: {args.candles}",
+                            f"open interest: {args.oi or 'none'}"]
+        return {"yours": rep}
+    if not path.is_dir():
+        raise ValueError(f"--realised {path}: no such file or store directory")
+    store = liqlab.Store(path)
+    parts = store.partitions()
+    mine = parts[((parts["dataset"] == "liquidations") & (parts["timeframe"] == "raw"))
+                 | (parts["dataset"] == "liq_totals")]
+    if args.exchange:
+        mine = mine[mine["exchange"] == args.exchange]
+    if args.symbol:
+        mine = mine[mine["symbol"] == args.symbol]
+    if mine.empty:
+        raise ValueError(f"the store {path} holds no realised liquidations"
+                         f"{' for ' + (args.exchange or '') + ' ' + (args.symbol or '') if args.exchange or args.symbol else ''}; "
+                         "import some first: liqlab import-liquidations FILE... --store "
+                         f"{path}")
+    led = imports(store)
+    for _, part in mine.iterrows():
+        ex, sym, kind, tf = part["exchange"], part["symbol"], part["dataset"], part["timeframe"]
+        freq = args.freq
+        if kind == "liq_totals" and pd.Timedelta(freq) < pd.Timedelta(_tf(tf)):
+            freq = _tf(tf)
+        mine_led = led[(led["exchange"] == ex) & (led["symbol"] == sym) & (led["kind"] == kind)] \
+            if len(led) else led
+        if kind == "liquidations" and len(mine_led):
+            spans = _spans(mine_led, freq)
+        else:
+            end = part["end"] + (pd.Timedelta(_tf(tf)) if kind == "liq_totals" else pd.Timedelta(0))
+            spans = [(part["start"], end)]
+        for i, (a, b) in enumerate(spans):
+            name = f"{ex}_{sym}_{kind}" + (f"_{i + 1}" if len(spans) > 1 else "")
+            realised = store.read(kind=kind, exchange=ex, symbol=sym, timeframe=tf, start=a,
+                                  end=b + pd.Timedelta(1, "ns"))
+            f = pd.Timedelta(freq)
+            if kind == "liquidations":
+                cov = (a.ceil(f), b.floor(f))
+                if cov[1] - cov[0] < 3 * f:
+                    print(f"{name}: {a} .. {b} holds fewer than 3 whole {freq} periods; skipped")
+                    continue
+            else:
+                cov = None
+            s0 = cov[0] if cov else realised.index[0].floor(f)
+            s1 = cov[1] if cov else realised.index[-1].floor(f) + f
+            d = find_inputs(store, ex, sym, s0, s1, freq=freq, warmup=args.warmup,
+                            candles_from=_pair(args.candles_from, "--candles-from"),
+                            oi_from=_pair(args.oi_from, "--oi-from"))
+            params = _params(args.param)
+            res = liqlab.estimate(d["candles"], oi=d["oi"], params=params, per_tier=False,
+                                  funding=d["funding"])
+            rep = against_realised(res, realised, d["candles"], d["oi"], freq=freq, coverage=cov,
+                                   sides=_sides(realised), funding=d["funding"],
+                                   n_boot=args.n_boot, seed=args.seed)
+            rows = led[(led["exchange"] == ex) & (led["symbol"] == sym)] if len(led) else led
+            notes = sorted(set(rows["note"])) if len(rows) else []
+            rep.meta["used"] = ([f"realised: {ex} {sym} {kind} ({tf}) from {path}, scored "
+                                 f"{rep.frame.index[0]} .. {rep.frame.index[-1] + f} per {freq}"]
+                                + d["used"] + [f"coverage: {n}" for n in notes])
+            reports[name] = rep
+    if not reports:
+        raise ValueError(f"nothing in {path} could be scored (every span is shorter than 3 periods)")
+    return reports
+
+
+def _params(items: list[str]):
+    """ModelParams from NAME=VALUE strings, converted by each field's kind."""
+    import liqlab
+
+    spec = {f.name: f for f in liqlab.ModelParams.spec()}
+    changes = {}
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"--param takes NAME=VALUE, got {item!r}")
+        name, value = (x.strip() for x in item.split("=", 1))
+        if name not in spec:
+            raise ValueError(f"--param: unknown ModelParams field {name!r}; known: {', '.join(spec)}")
+        kind = spec[name].kind
+        try:
+            if kind == "float":
+                changes[name] = float(value)
+            elif kind == "int":
+                changes[name] = int(value)
+            elif kind in ("floats", "weights"):
+                changes[name] = tuple(float(v) for v in value.split(","))
+            else:
+                changes[name] = value
+        except ValueError:
+            raise ValueError(f"--param {name}: {value!r} is not a {kind} value") from None
+    return liqlab.ModelParams().replace(**changes)
+
+
+def _tf(tf: str) -> str:
+    return {"1d": "1D", "1w": "7D"}.get(tf, tf.replace("m", "min") if tf.endswith("m") else tf)
+
+
+def _sides(realised: pd.DataFrame) -> tuple[str, ...]:
+    if "side" in realised.columns:
+        have = [s for s in ("long", "short") if (realised["side"] == s).any()]
+    else:
+        have = [s for s in ("long", "short") if (realised[f"{s}_usd"] > 0).any()]
+    return tuple(have) + (("total",) if len(have) == 2 else ())
+
+
 def run(args: argparse.Namespace) -> int:
     import liqlab
     from liqlab.backtest.cli_io import write_table
@@ -59,13 +226,7 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     reports = {}
     if args.realised:
-        if not args.candles:
-            raise ValueError("--realised needs --candles (the price path, with warm-up before it)")
-        candles = _read(args.candles, "candles")
-        oi = _read(args.oi, "oi") if args.oi else None
-        res = liqlab.estimate(candles, oi=oi, per_tier=False)
-        reports["yours"] = against_realised(res, _read(args.realised, "realised"), candles, oi,
-                                            freq=args.freq, n_boot=args.n_boot, seed=args.seed)
+        reports.update(_realised_reports(args))
     else:
         for name in args.set or list(SETS):
             reports[name] = validate_set(name, n_boot=args.n_boot, seed=args.seed)
@@ -78,6 +239,8 @@ def run(args: argparse.Namespace) -> int:
             tables[f"{name}_calibration_{side}"] = cal
         side = "total" if "total" in rep.calibration else next(iter(rep.calibration))
         figures[f"{name}: calibration ({side})"] = calibration_figure(rep.calibration[side])
+        for u in rep.meta.get("used", []):
+            printed.append(f"{name}: {u}")
         printed.append(f"{name} ({rep.meta['periods']} periods of {rep.meta['freq']}; block "
                        f"{int(rep.scores['block'].iloc[0])} periods):\n" + scores_markdown(rep.scores))
         notes.extend(score_sentences(name, rep))
