@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="--realised store: use another venue's stored candles (a proxy)")
     parser.add_argument("--oi-from", metavar="EXCHANGE:SYMBOL",
                         help="--realised store: use another venue's stored open interest (a proxy)")
+    parser.add_argument("--top", type=float, default=0.2,
+                        help="where-score: the share of the crossed bins counted as the map's top (0.2)")
     parser.add_argument("--warmup", default="14D", help="candles used before the realised span (14D)")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="a ModelParams value for --realised (repeatable), e.g. "
@@ -111,6 +113,11 @@ def _realised_reports(args) -> dict:
                                seed=args.seed, sides=_sides(realised))
         rep.meta["used"] = [f"realised: {path}", f"candles: {args.candles}",
                             f"open interest: {args.oi or 'none'}"]
+        if "side" in realised.columns:
+            from liqlab.validation.where import where_score
+
+            rep.where = where_score(candles, realised, _params(args.param), oi=oi, top=args.top,
+                                    n_boot=args.n_boot, seed=args.seed)
         return {"yours": rep}
     if not path.is_dir():
         raise ValueError(f"--realised {path}: no such file or store directory")
@@ -163,6 +170,12 @@ def _realised_reports(args) -> dict:
             rep = against_realised(res, realised, d["candles"], d["oi"], freq=freq, coverage=cov,
                                    sides=_sides(realised), funding=d["funding"],
                                    n_boot=args.n_boot, seed=args.seed)
+            if kind == "liquidations":
+                from liqlab.validation.where import where_score
+
+                ev = realised[(realised.index >= cov[0]) & (realised.index < cov[1])]
+                rep.where = where_score(d["candles"], ev, params, oi=d["oi"], funding=d["funding"],
+                                        top=args.top, n_boot=args.n_boot, seed=args.seed)
             rows = led[(led["exchange"] == ex) & (led["symbol"] == sym)] if len(led) else led
             notes = sorted(set(rows["note"])) if len(rows) else []
             rep.meta["used"] = ([f"realised: {ex} {sym} {kind} ({tf}) from {path}, scored "
@@ -220,6 +233,7 @@ def run(args: argparse.Namespace) -> int:
     from liqlab.backtest.report import html_report
     from liqlab.validation import against_realised, validate_set
     from liqlab.validation.report import score_sentences, scores_markdown
+    from liqlab.validation.where import where_markdown, where_sentences
     from liqlab.validation.sets import SETS
 
     out = Path(args.out)
@@ -228,8 +242,12 @@ def run(args: argparse.Namespace) -> int:
     if args.realised:
         reports.update(_realised_reports(args))
     else:
+        from liqlab.validation.where import WHERE_SETS, where_set
+
         for name in args.set or list(SETS):
             reports[name] = validate_set(name, n_boot=args.n_boot, seed=args.seed)
+            if name in WHERE_SETS:
+                reports[name].where = where_set(name, top=args.top, n_boot=args.n_boot, seed=args.seed)
     tables, figures, notes, printed = {}, {}, [], []
     for name, rep in reports.items():
         tables[f"{name}_scores"] = rep.scores
@@ -244,6 +262,14 @@ def run(args: argparse.Namespace) -> int:
         printed.append(f"{name} ({rep.meta['periods']} periods of {rep.meta['freq']}; block "
                        f"{int(rep.scores['block'].iloc[0])} periods):\n" + scores_markdown(rep.scores))
         notes.extend(score_sentences(name, rep))
+        if getattr(rep, "where", None) is not None:
+            w = rep.where
+            tables[f"{name}_where"] = w.scores
+            tables[f"{name}_where_units"] = w.units
+            printed.append(f"{name}, where (map before each event's candle, {w.meta['bar']} "
+                           f"candles; top {w.meta['top']:.0%} of the crossed bins; blocks of hours):\n"
+                           + where_markdown(w.scores))
+            notes.extend(where_sentences(name, w))
     if args.defaults:
         from liqlab.validation.defaults import (current_defaults_label, default_grid, grid_periods,
                                                 one_axis_comparisons, walk_forward_defaults)
@@ -279,7 +305,10 @@ def run(args: argparse.Namespace) -> int:
                        "the same kernel and params with a constant inflow and no open interest) "
                        "and range x open interest. model - baseline and the model's partial "
                        "Spearman given the baseline say what the model adds. Intervals: paired "
-                       "circular block bootstrap over periods. Small samples give wide intervals.", tables, figures, notes)
+                       "circular block bootstrap over periods. Where-scores (per-event sets): the "
+                       "share of realised notional in the top-ranked bins of the map as it stood "
+                       "before each event's candle, among the bins the candle crossed, against the "
+                       "path null's map and an even spread. Small samples give wide intervals.", tables, figures, notes)
     (out / "report.html").write_text(page, encoding="utf-8")
     for n in printed + notes:
         print(n)

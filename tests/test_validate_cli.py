@@ -18,3 +18,8 @@ def test_validate_command_on_one_set(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "okx_2026_03 (12 periods of 1h" in printed
     assert "path_null (kernel, constant inflow, no OI)" in printed
+    # the where-score of the per-event set, printed and written
+    where = pd.read_csv(out / "okx_2026_03_where.csv")
+    assert where["side"].tolist() == ["long", "short", "both"]
+    assert where["events"].iloc[-1] == 1611
+    assert "okx_2026_03, where (map before each event's candle, 0 days 00:15:00" in printed

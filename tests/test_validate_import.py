@@ -99,6 +99,10 @@ def test_import_tardis_then_validate_from_the_store(tmp_path, capsys):
     sc = pd.read_csv(tmp_path / "v" / "okx_BTC-USDT-SWAP_liquidations_scores.csv")
     assert set(sc["predictor"]) == {"model", "range", "range_sum", "path_null"}
     assert (sc["n"] == 12).all()                                  # 23:00 .. 11:00, whole hours
+    where = pd.read_csv(tmp_path / "v" / "okx_BTC-USDT-SWAP_liquidations_where.csv")
+    assert where["side"].tolist() == ["long", "short", "both"]
+    inside_n = ((sample.index >= "2026-03-04 23:00") & (sample.index < "2026-03-05 11:00")).sum()
+    assert where["events"].iloc[-1] == inside_n
     per = pd.read_csv(tmp_path / "v" / "okx_BTC-USDT-SWAP_liquidations_periods.csv")
     inside = sample[(sample.index >= "2026-03-04 23:00") & (sample.index < "2026-03-05 11:00")]
     assert per["real_long"].sum() == pytest.approx(inside["usd"][inside["side"] == "long"].sum())

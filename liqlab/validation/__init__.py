@@ -10,8 +10,10 @@ from .report import ValidationReport, against_realised, score_estimate, validate
 from .scores import (BASELINES, PREDICTORS, calibration_curve, partial_spearman, scale_table,
                      score_table, spearman, top_decile_caught)
 from .sets import SETS, load_set
+from .where import WHERE_SETS, WhereReport, where_score, where_set
 
 __all__ = ["against_realised", "score_estimate", "validate_set", "ValidationReport", "align",
            "realised_periods", "path_null", "path_null_inputs", "score_table", "PREDICTORS",
            "BASELINES", "calibration_curve", "scale_table", "spearman", "partial_spearman",
-           "top_decile_caught", "SETS", "load_set"]
+           "top_decile_caught", "SETS", "load_set", "where_score", "where_set", "WhereReport",
+           "WHERE_SETS"]

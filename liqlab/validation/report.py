@@ -23,6 +23,7 @@ class ValidationReport:
     calibration: dict
     scale: pd.DataFrame
     meta: dict = field(default_factory=dict)
+    where: object = None   # a where.WhereReport for per-event sets, when computed
 
     def summary(self) -> pd.DataFrame:
         """Spearman, model against the baselines, one row per side."""
