@@ -1,17 +1,18 @@
 # liqlab: two commands, `make demo` and `make test`. Each creates .venv when it is missing
 # or when pyproject.toml changed, installs the project into it, then runs.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
+# Any Python from 3.11 on; `make test-fast PYTHON=python3.13 VENV=.venv313` tries another one.
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.liqlab-installed
 SHARED ?= ../shared/data
 OUT ?= out
 
-.PHONY: demo test lab sample bench clean-venv
+.PHONY: demo test test-fast lab sample bench clean-venv
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "liqlab needs Python 3.11; run: make PYTHON=/path/to/python3.11 ...")'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "liqlab needs Python 3.11 or newer; run: make PYTHON=/path/to/python3.11 ...")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
@@ -25,6 +26,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Every day: everything not marked slow or browser (a few minutes).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
 # JupyterLab on 127.0.0.1 with a random token; prints the URL to open.
 LAB_PORT ?= 8888
 lab: $(STAMP)
@@ -34,7 +39,7 @@ lab: $(STAMP)
 	  --ServerApp.port_retries=0 $(if $(filter 0,$(shell id -u)),--allow-root) \
 	  --IdentityProvider.token=$$token --ServerApp.root_dir=notebooks
 
-# Rebuild the embedded sample (liqlab/samples/*.parquet) from the shared real data.
+# Rebuild the embedded sample (liqlab/data/samples/*.parquet) from the shared real data.
 sample: $(STAMP)
 	$(BIN)/python scripts/build_sample.py --source $(SHARED)
 

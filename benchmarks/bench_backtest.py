@@ -72,7 +72,7 @@ def bootstrap_year(n: int = N_YEAR, seed: int = SEED) -> pd.DataFrame:
 
 
 def grid(points: int) -> list[dict]:
-    from liqlab import sweeps
+    from liqlab.validation import sweeps
     full = sweeps.param_grid(
         leverage_weights=[(0.25, 0.30, 0.20, 0.15, 0.10), (0.45, 0.30, 0.15, 0.07, 0.03),
                           (0.10, 0.15, 0.25, 0.25, 0.25), (0.2, 0.2, 0.2, 0.2, 0.2),
@@ -87,7 +87,7 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=100)
     args = ap.parse_args()
     import liqlab
-    from liqlab import sweeps
+    from liqlab.validation import sweeps
 
     candles = bootstrap_year()
     p0 = float(candles["open"].iloc[0])

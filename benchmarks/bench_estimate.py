@@ -91,7 +91,7 @@ def year_setup(candles):
     """Defaults, on a relative grid of exactly BINS bins covering this path's levels, and an
     output step giving COLS columns."""
     import liqlab
-    from liqlab.grid import PriceGrid
+    from liqlab.model.grid import PriceGrid
     p0 = float(candles["open"].iloc[0])
     lo, hi = float(candles["low"].min()) * 0.79, float(candles["high"].max()) * 1.21
     rel = float(np.log(hi / lo) / (BINS - 2))
@@ -197,8 +197,8 @@ def main() -> None:
         _child(args.child)
         return
     import liqlab
-    from liqlab.engine import run_kernel
-    from liqlab.estimate import prepare
+    from liqlab.model.kernel import run_kernel
+    from liqlab.model.estimator import prepare
     print("machine:", machine())
     candles, oi = bootstrap_year()
     params, grid, step = year_setup(candles)
@@ -245,7 +245,7 @@ def main() -> None:
           f"target <= 50 ms: {'PASS' if t_week <= 0.05 else 'FAIL'}")
     if not args.quick:
         sys.path.insert(0, str(ROOT / "tests"))
-        from reference_model import run_reference
+        from tests.reference_model import run_reference
         m = 1000
         sl = prepare(candles.iloc[:m], oi, params, max_columns=COLS, step=step, grid=grid)
         t = time.perf_counter()

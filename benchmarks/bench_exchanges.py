@@ -1,4 +1,4 @@
-"""Benchmark liqlab.exchanges against the test suite's fake exchange on 127.0.0.1 (no
+"""Benchmark liqlab.data.exchanges against the test suite's fake exchange on 127.0.0.1 (no
 network): fetch throughput through ccxt (3 months of real Binance and Bybit 5m candles),
 the public-dump importer (a month of real 1m klines as a dump zip), and the liquidation
 recorder (1,611 real OKX liquidations pushed over the websocket, journaled and committed).
@@ -26,11 +26,11 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import liqlab  # noqa: E402
-from liqlab.exchanges.clients import RetryPolicy  # noqa: E402
-from liqlab.exchanges.dump import import_dump  # noqa: E402
-from liqlab.exchanges.fetch import Fetcher  # noqa: E402
-from liqlab.exchanges.recorder import Recorder  # noqa: E402
-from tests.exchanges.fake_exchange import FakeExchange, okx_liquidation_orders  # noqa: E402
+from liqlab.data.exchanges.clients import RetryPolicy  # noqa: E402
+from liqlab.data.exchanges.dump import import_dump  # noqa: E402
+from liqlab.data.exchanges.fetch import Fetcher  # noqa: E402
+from liqlab.data.exchanges.recorder import Recorder  # noqa: E402
+from tests.data.exchanges.fake_exchange import FakeExchange, okx_liquidation_orders  # noqa: E402
 
 
 def _frame_ms(df: pd.DataFrame) -> pd.DataFrame:

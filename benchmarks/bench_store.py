@@ -1,4 +1,4 @@
-"""Benchmark liqlab.store on the embedded real data: bulk write, incremental upsert (the
+"""Benchmark liqlab.data.store on the embedded real data: bulk write, incremental upsert (the
 recorder's case: one new hour into a stored month), range reads, footer-only queries.
 
 Run: ``python benchmarks/bench_store.py`` (standalone; prints machine and data sizes).
@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow
 
 from liqlab import load_sample
-from liqlab.store import Store
+from liqlab.data.store import Store
 
 
 def _t(fn, repeat: int = 5) -> tuple[float, object]:

@@ -142,8 +142,8 @@ def bench_size(ex, label: str, data, runs: int, render: bool) -> float:
     from liqlab.views.scale import ColourScale
 
     import liqlab
-    import liqlab.windows
-    est_mod = sys.modules["liqlab.estimate"]
+    import liqlab.data.windows
+    est_mod = sys.modules["liqlab.model.estimator"]
     ex.params = liqlab.ModelParams()
     use(ex, data)
     c = ex.candles()
@@ -153,7 +153,7 @@ def bench_size(ex, label: str, data, runs: int, render: bool) -> float:
     img = shaded = None
     for i in range(runs + 1):                       # run 0: warm-up, not recorded
         params = ex.params.replace(inflow_volume_share=round(base + 0.005 * (i + 1), 4))
-        with Timed(est_mod, "estimate") as t_est, Timed(liqlab.windows, "trim") as t_trim:
+        with Timed(est_mod, "estimate") as t_est, Timed(liqlab.data.windows, "trim") as t_trim:
             t0 = time.perf_counter()
             ex.params = params
             ex._estimate()

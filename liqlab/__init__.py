@@ -7,8 +7,9 @@ The public API is small; everything else lives in modules named for their stage:
     result = liqlab.estimate(candles, oi=oi, params=liqlab.ModelParams())
     result.heatmap                                            # xarray.Dataset (time, price)
 
-Stages: ``liqlab.schema`` (frames) -> ``liqlab.store`` (Parquet) -> ``liqlab.estimate``
-(the model) -> ``liqlab.views`` (holoviews) -> ``liqlab.validate`` / ``liqlab.backtest``.
+Stages, one package each: ``liqlab.data`` (frames, samples, store, exchanges, windows) ->
+``liqlab.model`` (parameters, margin, grid, estimator, kernel) -> ``liqlab.views`` (holoviews)
+-> ``liqlab.validation`` / ``liqlab.backtest``; ``liqlab.cli`` is the ``liqlab`` command.
 Names are imported lazily so that ``import liqlab`` stays fast.
 """
 from __future__ import annotations
@@ -19,26 +20,37 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _LAZY = {
-    "load_sample": "liqlab.samples",
-    "list_samples": "liqlab.samples",
-    "Store": "liqlab.store",
-    "ModelParams": "liqlab.params",
-    "estimate": "liqlab.estimate",
-    "estimate_many": "liqlab.estimate",
-    "EstimateResult": "liqlab.estimate",
-    "WINDOWS": "liqlab.windows",
+    "load_sample": "liqlab.data.samples",
+    "list_samples": "liqlab.data.samples",
+    "Store": "liqlab.data.store",
+    "ModelParams": "liqlab.model.params",
+    "estimate": "liqlab.model.estimator",
+    "estimate_many": "liqlab.model.estimator",
+    "EstimateResult": "liqlab.model.estimator",
+    "WINDOWS": "liqlab.data.windows",
 }
 
-__all__ = sorted(_LAZY) + ["schema", "__version__"]
+#: stage packages and modules reachable as attributes (``liqlab.views``, ``liqlab.schema``, ...)
+_MODULES = {"data": "liqlab.data", "model": "liqlab.model", "views": "liqlab.views",
+            "validation": "liqlab.validation", "backtest": "liqlab.backtest",
+            "indicators": "liqlab.indicators", "schema": "liqlab.data.schema"}
+
+__all__ = sorted(_LAZY) + sorted(_MODULES) + ["__version__"]
 
 
 def __getattr__(name: str):
+    if name in _MODULES:
+        return importlib.import_module(_MODULES[name])
     mod = _LAZY.get(name)
-    if mod is None:
-        try:  # submodules such as liqlab.views, liqlab.validate, liqlab.backtest
-            return importlib.import_module(f"liqlab.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"liqlab.{name}":
-                raise
-            raise AttributeError(f"module 'liqlab' has no attribute {name!r}") from None
-    return getattr(importlib.import_module(mod), name)
+    if mod is not None:
+        return getattr(importlib.import_module(mod), name)
+    try:  # other submodules: liqlab.cli, liqlab.stats, liqlab.reports, ...
+        return importlib.import_module(f"liqlab.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"liqlab.{name}":
+            raise
+        raise AttributeError(f"module 'liqlab' has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

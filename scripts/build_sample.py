@@ -1,11 +1,11 @@
 #!/usr/bin/env python
-"""Build liqlab's embedded samples (liqlab/samples/*.parquet + MANIFEST.json) from the shared
+"""Build liqlab's embedded samples (liqlab/data/samples/*.parquet + MANIFEST.json) from the shared
 real-data set, so that their provenance is code.
 
-    python scripts/build_sample.py --source ../shared/data [--out liqlab/samples] [--only NAME ...]
+    python scripts/build_sample.py --source ../shared/data [--out liqlab/data/samples] [--only NAME ...]
 
 Steps: verify every source file the samples need against the set's SHA256SUMS; convert each
-slice to its canonical frame (liqlab.samples._convert, validated by liqlab.schema, cleaned
+slice to its canonical frame (liqlab.data.samples._convert, validated by liqlab.data.schema, cleaned
 where needed with the clean report printed); write zstd Parquet atomically (temporary file +
 os.replace); write MANIFEST.json (per sample: file, rows, first/last time, sha256, source file
 and its sha256, slice rule, evidence for unit and side decisions). Rebuilding gives identical
@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from liqlab.samples._convert import OKX_CONTRACT_BTC, convert
-from liqlab.samples._parquet import to_parquet_bytes
-from liqlab.samples._registry import SAMPLES
+from liqlab.data.samples._convert import OKX_CONTRACT_BTC, convert
+from liqlab.data.samples._parquet import to_parquet_bytes
+from liqlab.data.samples._registry import SAMPLES
 
 MAX_TOTAL_MB = 6.0
 
@@ -183,7 +183,7 @@ def build(source: Path, out: Path, only: list[str] | None = None, max_loss: floa
           + (f"; files not in the registry (not shipped data, remove them): {stale}" if stale else ""))
     if total > MAX_TOTAL_MB * 1e6:
         raise ValueError(f"samples total {total / 1e6:.2f} MB, more than {MAX_TOTAL_MB} MB; "
-                         "trim a slice in liqlab/samples/_registry.py")
+                         "trim a slice in liqlab/data/samples/_registry.py")
     return manifest
 
 
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--source", type=Path, required=True, help="shared data directory")
     ap.add_argument("--out", type=Path,
-                    default=Path(__file__).resolve().parent.parent / "liqlab" / "samples")
+                    default=Path(__file__).resolve().parent.parent / "liqlab" / "data" / "samples")
     ap.add_argument("--only", nargs="+", help="build only these samples")
     ap.add_argument("--max-loss", type=float, default=0.01,
                     help="largest share of a slice's rows cleaning may drop (default 0.01)")

@@ -7,7 +7,7 @@ Data (embedded samples): Hyperliquid hourly BTC open interest and daily liquidat
 (2025-12-07..2026-01-25, 50 days); Binance BTCUSDT 1h candles stand in for Hyperliquid's
 price path and volume (Hyperliquid's candles for that span are not shipped). Warm-up from
 2025-10-15. A quick, in-sample measurement on 50 days: the walk-forward study is
-liqlab.validate's job. Baselines: daily range and volume ranked against the same days.
+liqlab.validation's job. Baselines: daily range and volume ranked against the same days.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from liqlab.params import ModelParams
+from liqlab.model.params import ModelParams
 
 BEGIN, END = "<!-- BEGIN params-table -->", "<!-- END params-table -->"
 README = Path(__file__).resolve().parents[1] / "README.md"

@@ -1,10 +1,14 @@
 """Shared test fixtures. Topic fixtures live next to their tests."""
 import os
+import tempfile
 
-import pytest
-
-# numba's cache and matplotlib's config go to a temporary place, never into the repo.
+# Before anything imports numba or matplotlib: numba's on-disk cache goes to a temporary folder,
+# never into the repo (the package's njit(cache=True) kernels would otherwise write
+# __pycache__/*.nbc beside the source), and matplotlib draws without a screen.
+os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "liqlab-numba-cache"))
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+import pytest  # noqa: E402
 
 
 @pytest.fixture

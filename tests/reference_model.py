@@ -1,6 +1,6 @@
 """A plain-Python reference implementation of the estimator's kernel (loops, lists, no numba).
 
-It consumes the same prepared arrays as :func:`liqlab.engine.run_kernel` but keeps the state
+It consumes the same prepared arrays as :func:`liqlab.model.kernel.run_kernel` but keeps the state
 in true USD (no scale factor, no moving frontier): proportional closing and decay multiply
 every bin, sweeps compare every bin centre with the candle's low/high, and oldest-first
 closing keeps an explicit list of deposits. Slow on purpose; the tests compare the two.
@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from liqlab.estimate import Prepared
+from liqlab.model.estimator import Prepared
 
 
 def _position(centres: list[float], logc: list[float], price: float, relative: bool):

@@ -28,6 +28,7 @@ def test_notebook_is_committed_clean(path):
             assert cell.execution_count is None, f"{path.name} cell {i} has an execution count"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs(path, tmp_path):
     from jupyter_client.kernelspec import NATIVE_KERNEL_NAME

@@ -126,7 +126,7 @@ def _swap(text: str, old: str, new: str) -> str:
     ("  - tqdm>=4.66\n", "", "tqdm>=4.66 is in pyproject.toml but missing"),
     ("  - distributed>=2024.6\n", "", "distributed>=2024.6 is in pyproject.toml but missing"),
     ("  - tqdm>=4.66\n", "  - tqdm>=4.66\n  - polars>=1\n", "polars is in environment.yml but not"),
-    ("  - python=3.11\n", "  - python=3.12\n", "python=3.12 does not match requires-python"),
+    ("  - python=3.11\n", "  - python=3.10\n", "python=3.10 does not match requires-python"),
     ("      - -e .[dev]\n", "      - -e .\n", "must install the project with its dev extras"),
     ("      - -e .[dev]\n", "      - -e .[dev]\n      - ruff\n", "installs 'ruff'"),
 ])

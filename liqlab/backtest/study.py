@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from liqlab import indicators
+
 from . import metrics
 from .clusters import clusters_frame
 from .nulls import (brownian_touch_probability, opposite_controls, random_controls,
@@ -49,8 +51,10 @@ class StudyConfig:
     strength_edges: tuple[float, ...] = (0.0, 2.0, 5.0, np.inf)  # strength_rel bins
     round_step: float = 1000.0          # confluence: round-number levels every this many USD
     round_tol: float = 0.001            # ... within this relative distance
-    rsi_period: int = 14
-    divergence_window: int = 48         # bars looked back for an RSI divergence
+    rsi_period: int = 14                # the chart's RSI (Wilder) and divergences
+    divergence_order: int = 5           # pivot order, as on the chart's RSI panel
+    divergence_max_bars: int = 60       # pivots at most this many bars apart, as on the chart
+    divergence_window: int = 48         # a divergence counts for this many bars after it is confirmed
 
     def __post_init__(self):
         if pd.Timedelta(self.horizon) <= pd.Timedelta(0):
@@ -59,30 +63,22 @@ class StudyConfig:
             raise ValueError("every >= 1, n_random >= 1, n_shuffles >= 0 and n_boot >= 10 required")
 
 
-def _rsi(close: pd.Series, period: int) -> pd.Series:
-    """Wilder's RSI from closes up to each bar (no lookahead)."""
-    d = close.diff()
-    up = d.clip(lower=0).ewm(alpha=1 / period, adjust=False, min_periods=period).mean()
-    dn = (-d.clip(upper=0)).ewm(alpha=1 / period, adjust=False, min_periods=period).mean()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rs = up / dn
-    return 100 - 100 / (1 + rs)
-
-
-def _divergence(close: pd.Series, rsi: pd.Series, window: int) -> pd.Series:
-    """+1 bullish (close at a new low of the window, RSI above its value at the old low),
-    -1 bearish (mirror), 0 none; uses bars up to each bar only."""
-    c, r = close.to_numpy(float), rsi.to_numpy(float)
-    out = np.zeros(len(c), np.int8)
-    for i in range(window, len(c)):
-        lo, hi = i - window, i - 1
-        seg = c[lo:hi]
-        j, k = lo + int(np.argmin(seg)), lo + int(np.argmax(seg))
-        if c[i] < c[j] and r[i] > r[j]:
-            out[i] = 1
-        elif c[i] > c[k] and r[i] < r[k]:
-            out[i] = -1
-    return pd.Series(out, index=close.index)
+def divergence_state(candles: pd.DataFrame, config: "StudyConfig") -> pd.Series:
+    """Per bar: +1 when the latest RSI divergence confirmed within the last
+    ``config.divergence_window`` bars (the bar itself included) is bullish, -1 when bearish, 0
+    when none. The divergences are the chart's (:func:`liqlab.indicators.divergences`, Wilder's
+    RSI, pivots of ``config.divergence_order`` bars), each counted from the bar at which its
+    second pivot is confirmed, so a bar uses only data up to itself."""
+    r = indicators.rsi(candles["close"].astype(float), config.rsi_period)
+    div = indicators.divergences(candles, r, config.rsi_period, config.divergence_order,
+                                 config.divergence_max_bars)
+    out = np.zeros(len(candles), np.int8)
+    if len(div):
+        sign = np.where(div["kind"].to_numpy() == "bullish", 1, -1).astype(np.int8)
+        at = np.searchsorted(candles.index.to_numpy(), div.index.to_numpy())  # confirmation bars
+        for i, s in zip(at, sign):   # later divergences overwrite earlier ones
+            out[i:i + config.divergence_window] = s
+    return pd.Series(out, index=candles.index, name="rsi_divergence")
 
 
 def _bars(span: str, bar: pd.Timedelta) -> int:
@@ -109,8 +105,7 @@ def snapshot_table(heatmap, candles: pd.DataFrame, config: StudyConfig,
     sigma = realised_volatility(candles, _bars(config.vol_window, bar))
     sig_med = sigma.rolling(_bars(config.regime_window, bar),
                             min_periods=_bars(config.vol_window, bar)).median()
-    rsi = _rsi(candles["close"].astype(float), config.rsi_period)
-    div = _divergence(candles["close"], rsi, config.divergence_window)
+    div = divergence_state(candles, config)
     ok = last >= 0
     ok[ok] &= np.isfinite(sigma.to_numpy()[last[ok]])
     li = last[ok]

@@ -13,28 +13,9 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from liqlab._time import bar_size, ns
+
 __all__ = ["bar_size", "first_touch", "ns"]
-
-
-def ns(times) -> np.ndarray:
-    """Nanoseconds since the epoch (int64) of UTC timestamps, whatever their resolution
-    (pandas 3 may hold datetimes in s, ms or us)."""
-    return pd.DatetimeIndex(times).as_unit("ns").asi8
-
-
-def bar_size(candles: pd.DataFrame) -> pd.Timedelta:
-    """The candles' bar size: ``attrs['timeframe']`` when set, else the smallest time step."""
-    tf = candles.attrs.get("timeframe")
-    if tf:
-        try:
-            return pd.Timedelta(str(tf).replace("m", "min") if str(tf).endswith("m") else str(tf))
-        except ValueError:
-            pass
-    if len(candles.index) < 2:
-        raise ValueError("cannot infer the bar size from fewer than 2 candles; "
-                         "set candles.attrs['timeframe'] (e.g. '5m')")
-    step = np.diff(ns(candles.index))
-    return pd.Timedelta(int(step[step > 0].min()), unit="ns")
 
 
 @njit(cache=True)

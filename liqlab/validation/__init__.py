@@ -1,4 +1,4 @@
-"""Predicted against realised liquidations (``liqlab.validate`` re-exports this package).
+"""Predicted against realised liquidations.
 
 :mod:`.align` (periods, baselines; :mod:`.baselines` the path null) -> :mod:`.scores` (Spearman, top decile, calibration,
 scale, block bootstrap) -> :mod:`.report` (:func:`against_realised`) ; :mod:`.sets` (the

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from liqlab import schema
+from liqlab.data import schema
 
 __all__ = ["realised_periods", "align", "SIDES"]
 
@@ -94,7 +94,7 @@ def align(swept: pd.DataFrame, realised: pd.DataFrame, candles: pd.DataFrame, oi
     real = realised_periods(realised, freq, coverage)
     for col in ("long_usd", "short_usd"):
         if col not in swept.columns:
-            raise ValueError(f"swept: missing column {col!r}; pass result.swept from liqlab.estimate")
+            raise ValueError(f"swept: missing column {col!r}; pass result.swept from liqlab.model.estimator")
     if not swept.index.equals(candles.index):
         raise ValueError("swept must be indexed like candles (pass the candles given to estimate)")
     key = candles.index.floor(f)

@@ -37,7 +37,7 @@ def path_null_inputs(candles: pd.DataFrame, params=None):
     candles with ``quote_volume`` set to :data:`PATH_NULL_INFLOW_USD` on every row, and
     ``params`` (defaults if None) with ``inflow_volume_share=1``. Estimate them with
     ``oi=None``."""
-    from liqlab.params import ModelParams
+    from liqlab.model.params import ModelParams
 
     params = params or ModelParams()
     if not isinstance(params, ModelParams):
@@ -55,7 +55,7 @@ def path_null(candles: pd.DataFrame, params=None, *, funding=None, taker_buy=Non
     ``funding``, ``taker_buy`` and ``mark`` are passed on as to the model (side rules
     'funding' / 'taker', mark-price sweeps), so the null differs from the model only in its
     inflow. Other keywords go to :func:`liqlab.estimate` (``step``, ``grid``, ``start``)."""
-    from liqlab.estimate import estimate
+    from liqlab.model.estimator import estimate
 
     c, p = path_null_inputs(candles, params)
     if p.side_rule == "taker" and taker_buy is None and "taker_buy_volume" in candles.columns:

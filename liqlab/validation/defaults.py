@@ -58,9 +58,9 @@ def default_grid() -> list[dict]:
 def grid_periods(grid: list[dict], set_name: str, *, scheduler: str | None = "inline",
                  data: dict | None = None) -> pd.DataFrame:
     """Per-period predicted and realised notional for every grid point on one validation
-    set, via :func:`liqlab.sweeps.sweep` (``scheduler`` as there; 'inline' by default).
+    set, via :func:`liqlab.validation.sweeps.sweep` (``scheduler`` as there; 'inline' by default).
     Columns: point, label, period, pred_*, real_*, range_*, ..."""
-    from liqlab import sweeps
+    from liqlab.validation import sweeps
     from .sets import load_set
 
     labels = [g.get("label", str(i)) for i, g in enumerate(grid)]
@@ -164,7 +164,7 @@ def one_axis_comparisons(periods: pd.DataFrame, default_label: str, *, n_boot: i
 def current_defaults_label(grid: list[dict]) -> str:
     """The label of the grid point equal to ``ModelParams()``'s shipped defaults on every axis
     the grid varies (ValueError if the grid has no such point)."""
-    from liqlab.params import ModelParams
+    from liqlab.model.params import ModelParams
 
     d = ModelParams().to_dict()
     for g in grid:

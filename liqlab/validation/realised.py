@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from liqlab import schema
+from liqlab.data import schema
 
 __all__ = ["TARDIS_COLUMNS", "TARDIS_EXCHANGES", "CONTRACT_SIZES", "read_tardis", "read_totals",
            "detect_format", "coverage_note", "import_liquidations", "ImportReport", "imports",

@@ -48,7 +48,7 @@ class Explorer:
                  params=None, debounce: float = 0.3, width: int = style.WIDTH, store=None,
                  symbol: str = "BTCUSDT", reload_minutes: int = 5):
         import liqlab
-        from liqlab.windows import WINDOWS
+        from liqlab.data.windows import WINDOWS
 
         self.store = None if store is None else (store if isinstance(store, liqlab.Store)
                                                  else liqlab.Store(store))
@@ -194,7 +194,7 @@ class Explorer:
             self.jump.value = self.jump.options[0]   # so the same jump can be chosen again
 
     def _step(self, direction: int) -> None:
-        from liqlab.windows import WINDOWS
+        from liqlab.data.windows import WINDOWS
         end = self.data.end if self.end.value.strip().lower() == "latest" else pd.Timestamp(self.end.value)
         end = end.tz_localize("UTC") if end.tz is None else end
         self.end.value = (end + direction * WINDOWS[self.window.value].length).strftime("%Y-%m-%dT%H:%MZ")

@@ -1,5 +1,5 @@
 """Price and market panels: candles, volume, open interest, funding, the last price, and
-realised liquidations. Each function takes a canonical frame (see :mod:`liqlab.schema`) and
+realised liquidations. Each function takes a canonical frame (see :mod:`liqlab.data.schema`) and
 returns a holoviews element; panels built here share the ``time`` axis when laid out together.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 from bokeh.models import NumeralTickFormatter
 import pandas as pd
 
-from liqlab import schema
+from liqlab.data import schema
 from liqlab.views import style
 
 __all__ = ["candles", "volume", "open_interest", "funding", "last_price", "liquidations",

@@ -47,7 +47,7 @@ class WindowData:
     window: str
     end: pd.Timestamp
     start: pd.Timestamp
-    inputs: dict[str, dict]             # exchange -> liqlab.windows.window_inputs(...)
+    inputs: dict[str, dict]             # exchange -> liqlab.data.windows.window_inputs(...)
     samples: dict[str, str]             # exchange -> candle sample used
     oi: pd.Series | None
     funding: pd.DataFrame | None
@@ -85,7 +85,7 @@ def load_window(window: str, end, exchanges: list[str] | None = None) -> WindowD
     for every exchange, where it covers the warm-up; otherwise none (volume-only inflow, noted).
     """
     import liqlab
-    from liqlab.windows import WINDOWS, window_inputs
+    from liqlab.data.windows import WINDOWS, window_inputs
 
     if window not in WINDOWS:
         raise ValueError(f"unknown window {window!r}; choose one of {', '.join(WINDOWS)}")
@@ -156,7 +156,7 @@ def estimate_window(data: WindowData, params=None):
     the grid is widened to :func:`grid_range_needed` and ``result.meta['grid_widened']`` says so.
     """
     import liqlab
-    from liqlab.windows import trim
+    from liqlab.data.windows import trim
 
     params = params or liqlab.ModelParams()
     need = grid_range_needed(data)

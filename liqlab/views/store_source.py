@@ -30,7 +30,7 @@ def _store(store):
 
 def _market_id(exchange: str, symbol: str) -> str:
     """The id the fetcher stores ``symbol`` under for ``exchange`` (validated)."""
-    from liqlab.exchanges.clients import EXCHANGES, market_for, parse_symbol
+    from liqlab.data.exchanges.clients import EXCHANGES, market_for, parse_symbol
     if exchange in EXCHANGES:
         return market_for(exchange, symbol).id
     base, quote = parse_symbol(symbol)
@@ -69,7 +69,7 @@ def load_store_window(window: str, end, store, symbol: str = "BTCUSDT",
     """Load ``window`` (a name of :data:`liqlab.WINDOWS`) ending at ``end`` from ``store``
     (a :class:`liqlab.Store` or its folder). ``end='latest'`` ends at the newest stored candle
     (:func:`store_end`), so loading again after a fetch shows the new data."""
-    from liqlab.windows import WINDOWS, window_inputs
+    from liqlab.data.windows import WINDOWS, window_inputs
 
     if window not in WINDOWS:
         raise ValueError(f"unknown window {window!r}; choose one of {', '.join(WINDOWS)}")

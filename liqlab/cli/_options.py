@@ -1,0 +1,62 @@
+"""Options shared by several ``liqlab`` commands, declared once (the way freqtrade declares its
+arguments in one table): the store, the output folder, the table format, and reading a frame
+given as an embedded sample name or a Parquet file."""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["STORE_ENV", "add_store", "add_out", "add_format", "read_frame", "default_store"]
+
+#: environment variable naming the local store (default ``data``)
+STORE_ENV = "LIQLAB_STORE"
+
+
+def default_store(fallback: str | None = "data") -> str | None:
+    """The store folder: ``$LIQLAB_STORE`` when set, else ``fallback``."""
+    return os.environ.get(STORE_ENV) or fallback
+
+
+def add_store(parser: argparse.ArgumentParser, fallback: str | None = "data", what: str = "") -> None:
+    """``--store DIR``, defaulting to ``$LIQLAB_STORE`` (then ``fallback``)."""
+    default = default_store(fallback)
+    tail = f"default ${STORE_ENV} or {fallback}" if fallback else \
+        f"default ${STORE_ENV}; unset: the embedded samples"
+    parser.add_argument("--store", default=default, metavar="DIR",
+                        help=f"the local Parquet store{what} ({tail}; now {default!r})")
+
+
+def add_out(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--out DIR``: where a command writes its files (created)."""
+    parser.add_argument("--out", type=Path, default=Path(default), metavar="DIR",
+                        help=f"directory to write into, created if missing (default {default})")
+
+
+def add_format(parser: argparse.ArgumentParser) -> None:
+    """``--format csv|parquet`` for result tables."""
+    parser.add_argument("--format", choices=("csv", "parquet"), default="csv",
+                        help="table format (default csv)")
+
+
+def read_frame(spec: str | Path | None, kind: str) -> pd.DataFrame | None:
+    """A frame given on the command line: an embedded sample's name (``liqlab.list_samples()``)
+    or a Parquet file of the canonical ``kind`` (``'realised'``: liquidations or their period
+    totals, whichever the file holds). ``None`` or ``'none'`` gives None."""
+    import liqlab
+    from liqlab.data import schema
+
+    if spec is None or str(spec) == "none":
+        return None
+    p = Path(spec)
+    if p.suffix == ".parquet" or p.exists():
+        if not p.is_file():
+            raise ValueError(f"{p}: no such Parquet file")
+        try:
+            df = pd.read_parquet(p)
+        except Exception as exc:  # pyarrow raises several types for a damaged or foreign file
+            raise ValueError(f"{p}: not a readable Parquet file ({exc})") from None
+        return schema.validate(df, schema.infer_kind(df) if kind == "realised" else kind, str(p))
+    return liqlab.load_sample(str(spec))

@@ -1,0 +1,300 @@
+"""Predicted against realised liquidations: periods, baselines and scores by hand, and the
+embedded realised sets end to end."""
+import numpy as np
+import pandas as pd
+import pytest
+
+import liqlab
+from liqlab.validation import (align, calibration_curve, realised_periods, scale_table,
+                               score_table, spearman, top_decile_caught)
+
+
+def _liqs(rows):
+    idx = pd.DatetimeIndex([pd.Timestamp(t, tz="UTC") for t, *_ in rows], name="time")
+    return pd.DataFrame({"exchange": "okx", "symbol": "BTC-USDT-SWAP",
+                         "side": [r[1] for r in rows], "price": 100.0,
+                         "qty": [r[2] / 100.0 for r in rows], "usd": [float(r[2]) for r in rows]},
+                        index=idx)
+
+
+LIQS = _liqs([("2026-03-04 22:45", "long", 5),      # before the first whole hour: left out
+              ("2026-03-04 23:10", "long", 10), ("2026-03-04 23:50", "short", 7),
+              ("2026-03-05 01:30", "long", 3),
+              ("2026-03-05 02:20", "short", 1)])    # in the last, partial hour: left out
+
+
+def test_realised_periods_whole_hours_only():
+    r = realised_periods(LIQS, "1h")
+    # coverage: 22:45 rounded up to 23:00, 02:20 rounded down to 02:00 -> 23:00, 00:00, 01:00
+    assert [t.hour for t in r.index] == [23, 0, 1]
+    assert r["long_usd"].tolist() == [10.0, 0.0, 3.0]     # 00:00 had none: zero, not missing
+    assert r["short_usd"].tolist() == [7.0, 0.0, 0.0]
+    r2 = realised_periods(LIQS, "1h", coverage=("2026-03-04 22:00", "2026-03-05 03:00"))
+    assert r2["long_usd"].tolist() == [5.0, 10.0, 0.0, 3.0, 0.0]
+    with pytest.raises(ValueError, match="less than one whole"):
+        realised_periods(LIQS.iloc[:2], "1h")
+    totals = pd.DataFrame({"long_usd": [1.0, 2.0], "short_usd": [0.5, 0.0]},
+                          index=pd.date_range("2025-12-08", periods=2, freq="1D", tz="UTC", name="time"))
+    with pytest.raises(ValueError, match="cannot split"):
+        realised_periods(totals, "1h")
+    # 2-day periods are aligned to the epoch: 2025-12-08 and -09 share one
+    assert realised_periods(totals, "2D")["long_usd"].tolist() == [3.0]
+
+
+def _candles():
+    idx = pd.date_range("2026-03-04 22:00", periods=5, freq="1h", tz="UTC", name="time")
+    c = pd.DataFrame({"open": [100, 100, 102, 101, 99], "high": [101, 104, 103, 102, 100],
+                      "low": [99, 98, 100, 95, 98], "close": [100, 102, 101, 99, 99],
+                      "volume": 1.0}, index=idx, dtype=float)
+    c.attrs["timeframe"] = "1h"
+    return c
+
+
+def test_align_with_baselines_by_hand():
+    c = _candles()
+    swept = pd.DataFrame({"long_usd": [9.0, 8.0, 1.0, 6.0, 4.0],
+                          "short_usd": [0.0, 2.0, 0.0, 0.0, 5.0]}, index=c.index)
+    oi = pd.Series([1000.0, 2000.0], index=pd.DatetimeIndex(
+        ["2026-03-04 20:00", "2026-03-05 00:30"], tz="UTC"))
+    fr = align(swept, LIQS, c, oi, freq="1h")
+    assert [t.hour for t in fr.index] == [23, 0, 1]
+    assert fr["pred_long"].tolist() == [8.0, 1.0, 6.0]
+    assert fr["pred_total"].tolist() == [10.0, 1.0, 6.0]
+    assert fr["real_total"].tolist() == [17.0, 0.0, 3.0]
+    # 23:00 candle o=100 h=104 l=98: long range 2 %, short 4 %, total 6 %
+    assert fr["range_long"].iloc[0] == pytest.approx(0.02)
+    assert fr["range_short"].iloc[0] == pytest.approx(0.04)
+    assert fr["range_total"].iloc[0] == pytest.approx(0.06)
+    # OI known at each period start: 1000 at 23:00 and 00:00 (the 00:30 value is later), 2000 at 01:00
+    assert fr["oi_usd"].tolist() == [1000.0, 1000.0, 2000.0]
+    assert fr["range_oi_total"].iloc[2] == pytest.approx((102 - 95) / 101 * 2000)
+    # one candle per period: the sum of the candles' side ranges is the period's side range
+    assert fr["range_sum_long"].tolist() == pytest.approx(fr["range_long"].tolist())
+    with pytest.raises(ValueError, match="not fully covered"):
+        align(swept.iloc[:2], LIQS, c.iloc[:2], freq="1h")
+    with pytest.raises(ValueError, match="indexed like candles"):
+        align(swept.iloc[1:], LIQS, c, freq="1h")
+
+
+def test_align_range_sum_and_path_null_by_hand():
+    c = _candles()
+    swept = pd.DataFrame({"long_usd": [9.0, 8.0, 1.0, 6.0, 4.0],
+                          "short_usd": [0.0, 2.0, 0.0, 0.0, 5.0]}, index=c.index)
+    null = swept * 0 + np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0], [9.0, 10.0]])
+    # 2-hour periods: coverage 00:00 .. 02:00, one period of the candles 00:00 and 01:00
+    fr = align(swept, LIQS, c, freq="2h", path_null=null)
+    assert len(fr) == 1 and fr.index[0].hour == 0
+    # period: open 102 (first), high 103, low 95
+    assert fr["range_long"].iloc[0] == pytest.approx((102 - 95) / 102)
+    assert fr["range_short"].iloc[0] == pytest.approx((103 - 102) / 102)
+    # candles 00:00 o102 h103 l100 and 01:00 o101 h102 l95
+    assert fr["range_sum_long"].iloc[0] == pytest.approx(2 / 102 + 6 / 101)
+    assert fr["range_sum_short"].iloc[0] == pytest.approx(1 / 102 + 1 / 101)
+    assert fr["range_sum_total"].iloc[0] == pytest.approx(3 / 102 + 7 / 101)
+    assert (fr["null_long"].iloc[0], fr["null_short"].iloc[0], fr["null_total"].iloc[0]) == (12.0, 14.0, 26.0)
+    with pytest.raises(ValueError, match="path_null"):
+        align(swept, LIQS, c, freq="2h", path_null=null.iloc[1:])
+
+
+def test_path_null_is_the_kernel_with_constant_inflow():
+    """The path null is the model's own estimator fed a constant inflow: it ignores volume
+    and open interest, follows the ModelParams, and scales linearly with the inflow."""
+    from liqlab.validation import path_null
+
+    c = liqlab.load_sample("binance_btcusdt_15m_2026_03").iloc[:400]
+    p = liqlab.ModelParams()
+    base = path_null(c, p).swept
+    noisy = c.copy()
+    noisy["volume"] = noisy["volume"] * np.random.default_rng(0).uniform(0.1, 10, len(c))
+    assert path_null(noisy, p).swept.equals(base)                  # no volume
+    # the model on a constant quote volume of 5e6 USD without OI: inflow 0.05 x 5e6 per candle
+    flat = c.assign(quote_volume=5e6)
+    model = liqlab.estimate(flat, params=p, per_tier=False).swept
+    np.testing.assert_allclose(model.to_numpy(), base.to_numpy() * 0.05 * 5e6, rtol=1e-9)
+    # it follows the params: another leverage mix changes it, as it changes the model
+    other = path_null(c, p.replace(leverage_weights=(0.1, 0.15, 0.25, 0.25, 0.25))).swept
+    assert not np.allclose(other.to_numpy(), base.to_numpy())
+    assert base["long_usd"].sum() > 0 and base["short_usd"].sum() > 0
+
+
+def test_scores_by_hand():
+    # x ranks 1..5, y ranks 1,2,3,5,4: d^2 = 0+0+0+1+1 = 2; rho = 1 - 6*2/(5*24) = 0.9
+    assert spearman([1, 2, 3, 4, 5], [10, 20, 30, 50, 40]) == pytest.approx(0.9)
+    # 20 periods: k = 2 top periods; realised top = {19, 18}, predicted top = {19, 0}: 1/2
+    real = np.arange(20.0)
+    pred = np.arange(20.0)
+    pred[0], pred[18] = 100.0, -1.0
+    pred[19] = 200.0
+    assert top_decile_caught(pred, real) == 0.5
+    assert np.isnan(top_decile_caught([1, 2], [3, 3]))
+
+
+def _frame(pred, real):
+    pred, real = np.asarray(pred, float), np.asarray(real, float)
+    idx = pd.date_range("2025-01-01", periods=len(pred), freq="1D", tz="UTC", name="time")
+    d = {}
+    for side, k in (("long", 0.5), ("short", 0.5)):
+        d[f"pred_{side}"], d[f"real_{side}"] = pred * k, real * k
+        d[f"range_{side}"] = np.linspace(1, 2, len(pred))[::-1] * k   # anti-ranked baseline
+    df = pd.DataFrame(d, index=idx)
+    for p in ("pred", "real", "range"):
+        df[f"{p}_total"] = df[f"{p}_long"] + df[f"{p}_short"]
+    return df
+
+
+def test_score_table_perfect_predictor():
+    fr = _frame(np.arange(1.0, 31.0), np.arange(1.0, 31.0) * 3)
+    s = score_table(fr, n_boot=200).set_index(["side", "predictor"])
+    m = s.loc[("total", "model")]
+    assert (m["spearman"], m["spearman_lo"], m["spearman_hi"]) == pytest.approx((1.0, 1.0, 1.0))
+    assert m["top_decile"] == 1.0 and m["top_decile_chance"] == pytest.approx(3 / 30)
+    r = s.loc[("total", "range")]
+    assert r["spearman"] == pytest.approx(-1.0)
+    # the model minus the anti-ranked baseline: 1 - (-1) = 2 on every resample
+    assert r["model_minus"] == pytest.approx(2.0) and r["model_minus_lo"] == pytest.approx(2.0)
+    assert np.isnan(m["model_minus"])
+    # a perfect model given a baseline that is its mirror image: nothing left, undefined
+    assert np.isnan(r["model_partial"])
+    with pytest.raises(ValueError, match="too few"):
+        score_table(fr.iloc[:2])
+
+
+def test_score_table_partial_and_difference():
+    """Model = baseline + something else that realised also follows: its partial Spearman
+    given the baseline is the residual rank correlation, computed here independently."""
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(11)
+    n = 48
+    z = rng.gamma(2.0, size=n)                    # the price path
+    extra = rng.gamma(2.0, size=n)                # what the data add
+    real = z + extra + rng.gamma(0.5, size=n)
+    fr = _frame(z + extra, real)
+    fr["range_long"], fr["range_short"] = z / 2, z / 2
+    fr["range_total"] = z
+    s = score_table(fr, sides=("total",), n_boot=300).set_index("predictor")
+    rx, ry, rz = rankdata(z + extra), rankdata(real), rankdata(z)
+    A = np.column_stack([np.ones(n), rz])
+    ex = rx - A @ np.linalg.lstsq(A, rx, rcond=None)[0]
+    ey = ry - A @ np.linalg.lstsq(A, ry, rcond=None)[0]
+    assert s.loc["range", "model_partial"] == pytest.approx(np.corrcoef(ex, ey)[0, 1])
+    assert s.loc["range", "model_partial_lo"] > 0      # the model adds to the baseline
+    assert s.loc["range", "model_minus"] == pytest.approx(
+        spearman(z + extra, real) - spearman(z, real))
+    lo, hi = s.loc["range", ["model_minus_lo", "model_minus_hi"]]
+    assert lo <= s.loc["range", "model_minus"] <= hi
+    # 48 daily periods: block 4 (48 ** (1/3) = 3.6)
+    assert (s["block"] == 4).all()
+
+
+def test_calibration_and_scale_by_hand():
+    # predicted 10, 20, 30, 40 against realised 1, 2, 3, 4: scale 10/100 = 0.1 everywhere
+    fr = _frame([10, 20, 30, 40], [1, 2, 3, 4])
+    cal = calibration_curve(fr, "total", bins=2)
+    assert cal["pred_mean"].tolist() == [15.0, 35.0] and cal["real_mean"].tolist() == [1.5, 3.5]
+    sc = scale_table(fr, n_boot=200).set_index("side").loc["total"]
+    assert sc["predicted_over_realised"] == pytest.approx(10.0)
+    assert sc["scale"] == pytest.approx(0.1)
+    # walk-forward: the scale fitted on earlier periods is 0.1 from period 2 on: no error
+    assert sc["median_abs_log10_error_walk_forward"] == pytest.approx(0.0, abs=1e-12)
+    assert sc["n_walk_forward"] == 3
+    # periods 5, 6 realised 10x more than predicted-by-scale: the walk-forward error sees it
+    fr2 = _frame([10, 20, 30, 40, 10, 10], [1, 2, 3, 4, 10, 10])
+    sc2 = scale_table(fr2, n_boot=200).set_index("side").loc["total"]
+    # earlier scale 0.1 -> predicted 1 vs 10 (error 1.0); then scale 11/110... = (10+10)/110
+    k6 = 20 / 110
+    errs = sorted([0, 0, 0, 1.0, abs(np.log10(k6 * 10 / 10))])
+    assert sc2["median_abs_log10_error_walk_forward"] == pytest.approx(np.median(errs))
+
+
+def test_okx_set_end_to_end():
+    """The embedded OKX orders (12 whole hours) against Binance 15m candles, volume-only."""
+    rep = liqlab.validation.validate_set("okx_2026_03", n_boot=200)
+    assert rep.meta["periods"] == 12
+    # no OKX open interest: the three price-path baselines, no range x OI
+    assert set(rep.scores["predictor"]) == {"model", "range", "range_sum", "path_null"}
+    real = liqlab.load_sample("liquidations_okx_2026_03")
+    inside = real[(real.index >= "2026-03-04 23:00") & (real.index < "2026-03-05 11:00")]
+    assert rep.frame["real_total"].sum() == pytest.approx(inside["usd"].sum())
+    assert np.isfinite(rep.scores["spearman"]).all()
+    assert (rep.scale["scale"] > 0).all()
+
+
+def test_short_only_set_is_scored_on_shorts():
+    rep = liqlab.validation.validate_set("hyperliquid_2025_05", n_boot=100)
+    assert set(rep.scores["side"]) == {"short"}
+    assert set(rep.scores["predictor"]) == {"model", "range", "range_sum", "path_null", "range_oi"}
+    b = rep.scores[rep.scores["predictor"] != "model"]
+    assert b[["model_minus", "model_minus_lo", "model_minus_hi"]].notna().all().all()
+    assert ((b["model_minus_lo"] <= b["model_minus"]) & (b["model_minus"] <= b["model_minus_hi"])).all()
+
+
+def _grid_periods():
+    # 20 daily periods; realised rises day by day. Point "good" ranks all 20 right; "late"
+    # ranks the first 10 backwards and the last 10 right; "bad" ranks all backwards.
+    idx = pd.date_range("2025-12-01", periods=20, freq="1D", tz="UTC")
+    real = np.arange(1.0, 21.0)
+    preds = {"good": real.copy(), "late": np.r_[real[:10][::-1], real[10:]], "bad": real[::-1].copy()}
+    rows = []
+    for label, p in preds.items():
+        for t, pv, rv in zip(idx, p, real):
+            r = {"label": label, "period": t}
+            for side in ("long", "short"):
+                r[f"pred_{side}"], r[f"real_{side}"], r[f"range_{side}"] = pv / 2, rv / 2, 1.0
+            for k in ("pred", "real", "range"):
+                r[f"{k}_total"] = r[f"{k}_long"] + r[f"{k}_short"]
+            rows.append(r)
+    return pd.DataFrame(rows)
+
+
+def test_walk_forward_defaults_by_hand():
+    from liqlab.validation.defaults import compare_points, default_grid, walk_forward_defaults
+
+    g = default_grid()
+    assert len(g) == 72 and len({p["label"] for p in g}) == 72
+    per = _grid_periods()
+    wf = walk_forward_defaults(per, n_folds=3, default_label="bad", n_boot=100)
+    f = wf["folds"]
+    # 4 blocks of 5 days; every fold trains on the earlier days only, where "good" ranks
+    # perfectly (criterion 1): "good" is chosen each time and scores 1 on its test days
+    assert f["chosen"].tolist() == ["good"] * 3
+    assert f["test_criterion"].tolist() == pytest.approx([1.0] * 3)
+    assert f["default_test_criterion"].tolist() == pytest.approx([-1.0] * 3)
+    assert wf["recommended"] == "good"
+    assert list(wf["full_sample"].index) == ["good", "late", "bad"]
+    c = compare_points(per, "good", "bad", n_boot=100)
+    assert c["difference"] == pytest.approx(2.0) and c["lo"] == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="too few"):
+        walk_forward_defaults(per[per["period"] < per["period"].iloc[5]], n_folds=3)
+
+
+def test_one_axis_comparisons_and_current_defaults():
+    from liqlab.validation.defaults import (current_defaults_label, default_grid,
+                                            one_axis_comparisons)
+
+    per = _grid_periods()
+    per["label"] = per["label"].map({"good": "a | x | even", "late": "b | x | even",
+                                     "bad": "a | y | direction"})   # two axes changed: left out
+    t = one_axis_comparisons(per, "a | x | even", n_boot=100)
+    assert t["changed_to"].tolist() == ["b"] and t["axis"].tolist() == ["inflow"]
+    assert t["difference"].iloc[0] < 0 and t["p_holm"].iloc[0] >= t["p_value"].iloc[0]
+    label = current_defaults_label(default_grid())
+    p = liqlab.ModelParams()
+    inflow, lev, rule = label.split(" | ")
+    assert rule == p.side_rule
+    with pytest.raises(ValueError, match="no grid point"):
+        current_defaults_label([{"label": "x", "side_rule": "nonexistent"}])
+
+
+def test_against_realised_needs_params_for_the_path_null():
+    from liqlab.validation import against_realised
+
+    d = liqlab.validation.load_set("okx_2026_03")
+    res = liqlab.estimate(d["candles"], per_tier=False)
+    with pytest.raises(ValueError, match="needs an EstimateResult"):
+        against_realised(res.swept, d["realised"], d["candles"], freq="1h")
+    rep = against_realised(res.swept, d["realised"], d["candles"], freq="1h", path_null=None,
+                           n_boot=50)
+    assert "path_null" not in set(rep.scores["predictor"])
+    full = against_realised(res, d["realised"], d["candles"], freq="1h", n_boot=50)
+    assert "path_null" in set(full.scores["predictor"])
