@@ -10,7 +10,8 @@ from .align import align
 from .scores import calibration_curve, scale_table, score_table
 
 __all__ = ["ValidationReport", "against_realised", "score_estimate", "validate_set",
-           "scores_markdown", "score_sentences"]
+           "scores_markdown", "score_sentences",
+           "calibrated_colour_scale"]
 
 
 @dataclass
@@ -81,6 +82,28 @@ def score_sentences(name: str, rep: ValidationReport) -> list[str]:
     return out
 
 
+def calibrated_colour_scale(rep: ValidationReport, heatmap, side: str = "both", *,
+                           percentile: float = 99.9, gamma: float = 1.5, on: str | None = None):
+    """An absolute :class:`liqlab.views.scale.ColourScale` whose colours read as expected
+    liquidations: the map's USD times ``rep.scale``'s calibrated scale (realised /
+    predicted) for ``side`` ('long', 'short', or 'both' = the 'total' row), labelled
+    "expected liquidations (calibrated on SET)". The top is the ``percentile`` of the
+    calibrated map's non-zero values. ``on`` names the set (default ``rep.meta['set']``).
+    The scale belongs to the venue and inputs it was measured on (``rep.scale['venue']``)."""
+    from liqlab.views.heatmap import absolute_scale
+    from liqlab.views.scale import ColourScale
+
+    row = {"both": "total"}.get(side, side)
+    sc = rep.scale.set_index("side")
+    if row not in sc.index or not np.isfinite(sc.loc[row, "scale"]) or not sc.loc[row, "scale"] > 0:
+        raise ValueError(f"rep.scale has no calibrated scale for side {row!r} (sides: "
+                         f"{', '.join(sc.index)}); pick one of those")
+    k = float(sc.loc[row, "scale"])
+    name = on or rep.meta.get("set") or "your realised set"
+    top = absolute_scale(heatmap, side, percentile, gamma).usd_max * k
+    return ColourScale("absolute", gamma=gamma, usd_max=top, calibration=k, calibrated_on=name)
+
+
 def score_estimate(candles: pd.DataFrame, realised: pd.DataFrame, oi=None, params=None, *,
                    funding=None, freq: str = "1h", coverage=None,
                    sides=("long", "short", "total"), n_boot: int = 1000,
@@ -133,6 +156,7 @@ def against_realised(result, realised: pd.DataFrame, candles: pd.DataFrame, oi=N
     cal = {side: calibration_curve(frame, side, calibration_bins) for side in sides}
     scale = scale_table(frame, n_boot=n_boot, block=block, seed=seed)
     scale = scale[scale["side"].isin(list(sides))].reset_index(drop=True)
+    scale.insert(0, "venue", str(realised.attrs.get("exchange", "")))
     meta = {"freq": freq, "periods": len(frame), "coverage": frame.attrs.get("coverage"),
             "params": getattr(getattr(result, "params", None), "to_dict", lambda: None)()}
     return ValidationReport(frame=frame, scores=scores, calibration=cal, scale=scale, meta=meta)
