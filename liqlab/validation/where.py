@@ -177,7 +177,7 @@ def where_score(candles: pd.DataFrame, events: pd.DataFrame, params=None, *, oi=
             row.update({f"model_minus_{other}": d["estimate"], f"model_minus_{other}_lo": d["lo"],
                         f"model_minus_{other}_hi": d["hi"], f"model_minus_{other}_p": d["p_value"]})
         rows.append(row)
-    meta = {"bar": str(bar), "top": top, "first_map_column": str(start),
+    meta = {"bar": pd.tseries.frequencies.to_offset(bar).freqstr, "top": top, "first_map_column": str(start),
             "params": params.to_dict()}
     return WhereReport(units=units, scores=pd.DataFrame(rows), meta=meta)
 

@@ -22,4 +22,4 @@ def test_validate_command_on_one_set(tmp_path, capsys):
     where = pd.read_csv(out / "okx_2026_03_where.csv")
     assert where["side"].tolist() == ["long", "short", "both"]
     assert where["events"].iloc[-1] == 1611
-    assert "okx_2026_03, where (map before each event's candle, 0 days 00:15:00" in printed
+    assert "okx_2026_03, where (map before each event's candle, 15min" in printed
