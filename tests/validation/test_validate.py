@@ -298,3 +298,17 @@ def test_against_realised_needs_params_for_the_path_null():
     assert "path_null" not in set(rep.scores["predictor"])
     full = against_realised(res, d["realised"], d["candles"], freq="1h", n_boot=50)
     assert "path_null" in set(full.scores["predictor"])
+
+
+def test_score_estimate_equals_validate_set():
+    """The one-call API (params + inputs -> the full table) gives the embedded set's table."""
+    from liqlab.validation import score_estimate
+
+    d = liqlab.validation.load_set("okx_2026_03")
+    p = liqlab.ModelParams().replace(leverage_weights=(0.1, 0.15, 0.25, 0.25, 0.25))
+    a = score_estimate(d["candles"], d["realised"], params=p, funding=d["funding"], freq="1h",
+                       n_boot=100).scores
+    b = liqlab.validation.validate_set("okx_2026_03", params=p, n_boot=100).scores
+    pd.testing.assert_frame_equal(a, b)
+    assert a.set_index(["side", "predictor"]).loc[("long", "path_null"), "model_partial"] == \
+        pytest.approx(b.set_index(["side", "predictor"]).loc[("long", "path_null"), "model_partial"])
