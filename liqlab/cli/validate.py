@@ -279,7 +279,7 @@ def run(args: argparse.Namespace) -> int:
         sched = None if args.scheduler == "local" else args.scheduler
         grid = default_grid()
         current = current_defaults_label(grid)   # ModelParams' defaults as shipped
-        per = grid_periods(grid, "hyperliquid_daily", scheduler=sched)
+        per = grid_periods(grid, "hyperliquid_daily", scheduler=sched, path_null=True)
         wf = walk_forward_defaults(per, n_folds=args.folds, n_boot=args.n_boot, seed=args.seed,
                                    default_label=current)
         tables["defaults_one_axis_changes"] = one_axis_comparisons(per, current, n_boot=args.n_boot,

@@ -56,17 +56,21 @@ def default_grid() -> list[dict]:
 
 
 def grid_periods(grid: list[dict], set_name: str, *, scheduler: str | None = "inline",
-                 data: dict | None = None) -> pd.DataFrame:
+                 data: dict | None = None, path_null: bool = False) -> pd.DataFrame:
     """Per-period predicted and realised notional for every grid point on one validation
     set, via :func:`liqlab.validation.sweeps.sweep` (``scheduler`` as there; 'inline' by default).
-    Columns: point, label, period, pred_*, real_*, range_*, ..."""
+    Columns: point, label, period, pred_*, real_*, range_*, ...; with ``path_null`` also
+    null_* (each point's path null, same params: twice the estimation time)."""
     from liqlab.validation import sweeps
     from .sets import load_set
 
     labels = [g.get("label", str(i)) for i, g in enumerate(grid)]
     overrides = [{k: v for k, v in g.items() if k != "label"} for g in grid]
     data = data or {set_name: load_set(set_name)}
-    out = sweeps.sweep(sweeps.validation_task, overrides, [set_name], data=data, scheduler=scheduler)
+    import functools
+
+    task = functools.partial(sweeps.validation_task, path_null=True) if path_null else sweeps.validation_task
+    out = sweeps.sweep(task, overrides, [set_name], data=data, scheduler=scheduler)
     if "error" in out.columns and out["error"].notna().any():
         bad = out[out["error"].notna()].iloc[0]
         raise ValueError(f"grid point {bad['point']} failed on {set_name}: {bad['error']}")
@@ -108,12 +112,16 @@ def walk_forward_defaults(periods: pd.DataFrame, *, n_folds: int = 4, default_la
         row = {"fold": k, "start": lo, "periods": len(te[best]), "chosen": best,
                "train_criterion": float(crit[best]), "test_criterion": _crit(te[best]),
                "range_test_criterion": _crit(base)}
+        if "null_total" in te[best].columns:   # the chosen point's own path null
+            tb = te[best]
+            row["path_null_test_criterion"] = _crit(tb.assign(**{f"pred_{s}": tb[f"null_{s}"]
+                                                               for s in ("long", "short", "total")}))
         if default_label is not None and default_label in te:
             row["default_test_criterion"] = _crit(te[default_label])
         rows.append(row)
         stitched.append(te[best])
     st = pd.concat(stitched).set_index("period")
-    cols = [c for c in st.columns if c.startswith(("pred_", "real_", "range_"))]
+    cols = [c for c in st.columns if c.startswith(("pred_", "real_", "range_", "null_"))]
     scores = score_table(st[cols], n_boot=n_boot, seed=seed)
     full = pd.Series({p: _crit(g) for p, g in by_point.items()}).sort_values(ascending=False)
     return WalkForwardResult(folds=pd.DataFrame(rows), pooled=scores,

@@ -312,3 +312,20 @@ def test_score_estimate_equals_validate_set():
     pd.testing.assert_frame_equal(a, b)
     assert a.set_index(["side", "predictor"]).loc[("long", "path_null"), "model_partial"] == \
         pytest.approx(b.set_index(["side", "predictor"]).loc[("long", "path_null"), "model_partial"])
+
+
+def test_grid_periods_with_the_path_null():
+    from liqlab.validation.defaults import grid_periods
+
+    grid = [{"label": "a", "side_rule": "even"},
+            {"label": "b", "side_rule": "even", "leverage_weights": (0.1, 0.15, 0.25, 0.25, 0.25)}]
+    per = grid_periods(grid, "okx_2026_03", path_null=True)
+    for label, g in per.groupby("label"):
+        p = liqlab.ModelParams().replace(**{k: v for k, v in next(x for x in grid if x["label"] == label).items()
+                                            if k != "label"})
+        rep = liqlab.validation.validate_set("okx_2026_03", params=p, n_boot=20)
+        np.testing.assert_allclose(g.sort_values("period")["null_long"].to_numpy(),
+                                   rep.frame["null_long"].to_numpy(), rtol=1e-12)
+    # the two points differ in leverage, so their path nulls differ too
+    a, b = (per[per["label"] == x].sort_values("period")["null_total"].to_numpy() for x in "ab")
+    assert not np.allclose(a, b)
