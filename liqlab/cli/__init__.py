@@ -24,6 +24,7 @@ _COMMANDS = {
     "store": ("liqlab.cli.store", "list what the store holds (ls) or find and move aside damage (check)"),
     "backtest": ("liqlab.cli.backtest", "run the magnet-zone backtest and write tables and a report"),
     "validate": ("liqlab.cli.validate", "score predicted against realised liquidations"),
+    "import-liquidations": ("liqlab.cli.import_liquidations", "import realised liquidations (Tardis-style events, period totals) into the store"),
 }
 
 #: exit statuses of every command

@@ -3,7 +3,9 @@
 
     liqlab validate --out out/validate                      # every embedded realised set
     liqlab validate --set hyperliquid_daily --defaults      # + walk-forward defaults search
-    liqlab validate --realised liqs.parquet --candles c.parquet --oi oi.parquet --freq 1h
+    liqlab validate --realised data                         # what import-liquidations stored
+    liqlab validate --realised data --exchange hyperliquid --candles-from binance:BTCUSDT
+    liqlab validate --realised liqs.csv.gz --candles c.parquet --oi oi.parquet --freq 1h
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
+
+from liqlab.cli import _options
 
 __all__ = ["add_arguments", "run"]
 
@@ -20,10 +24,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--set", action="append", choices=sorted(SETS), default=None,
                         help="embedded realised set (repeatable; default: all)")
-    parser.add_argument("--realised", type=Path, help="your realised liquidations or totals (Parquet)")
-    parser.add_argument("--candles", type=Path, help="candles for --realised (Parquet), with warm-up")
-    parser.add_argument("--oi", type=Path, help="open interest for --realised (Parquet), optional")
-    parser.add_argument("--freq", default="1h", help="scoring period for --realised (1h)")
+    parser.add_argument("--realised", type=Path,
+                        help="a store directory (every liquidation dataset in it, scored against "
+                             "the candles and open interest stored for that venue and span), or "
+                             "one file: Parquet (canonical liquidations / liq_totals) or CSV "
+                             "(Tardis-style or totals, as import-liquidations reads) with --candles")
+    parser.add_argument("--candles", type=Path, help="candles for a --realised file (Parquet), with warm-up")
+    parser.add_argument("--oi", type=Path, help="open interest for a --realised file (Parquet), optional")
+    parser.add_argument("--freq", default="1h", help="scoring period for --realised (1h; totals: "
+                                                    "at least their own period)")
+    parser.add_argument("--exchange", help="--realised store: only this venue's datasets")
+    parser.add_argument("--symbol", help="--realised store: only this market's datasets")
+    parser.add_argument("--candles-from", metavar="EXCHANGE:SYMBOL",
+                        help="--realised store: use another venue's stored candles (a proxy)")
+    parser.add_argument("--oi-from", metavar="EXCHANGE:SYMBOL",
+                        help="--realised store: use another venue's stored open interest (a proxy)")
+    parser.add_argument("--top", type=float, default=0.2,
+                        help="where-score: the share of the crossed bins counted as the map's top (0.2)")
+    parser.add_argument("--warmup", default="14D", help="candles used before the realised span (14D)")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="a ModelParams value for --realised (repeatable), e.g. "
+                             "oi_max_gap_hours=24 or leverage_weights=0.1,0.2,0.3,0.2,0.2")
     parser.add_argument("--defaults", action="store_true",
                         help="walk-forward search of inflow mix x leverage mix x side rule on "
                              "hyperliquid_daily (72 grid points)")
@@ -33,8 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "or tcp://host:port")
     parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=Path("out/validate"))
-    parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    _options.add_out(parser, "out/validate")
+    _options.add_format(parser)
 
 
 def _read(path: Path, kind: str) -> pd.DataFrame:
@@ -46,29 +67,190 @@ def _read(path: Path, kind: str) -> pd.DataFrame:
     return schema.validate(df, schema.infer_kind(df) if kind == "realised" else kind, str(path))
 
 
+def _pair(text: str | None, flag: str):
+    if not text:
+        return None
+    if ":" not in text:
+        raise ValueError(f"{flag} takes EXCHANGE:SYMBOL as stored, e.g. binance:BTCUSDT; got {text!r}")
+    ex, sym = text.split(":", 1)
+    return ex, sym
+
+
+def _spans(led: pd.DataFrame, freq: str) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Imported spans merged where they touch (gap under one period)."""
+    f = pd.Timedelta(freq)
+    out: list[list[pd.Timestamp]] = []
+    for a, b in sorted(zip(led["start"], led["end"])):
+        if out and a - out[-1][1] < f:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def _realised_reports(args) -> dict:
+    """Score every realised dataset of a store (or one file) against the inputs found."""
+    import liqlab
+    from liqlab.validation import against_realised
+    from liqlab.validation.realised import (detect_format, find_inputs, imports, read_tardis,
+                                            read_totals)
+
+    path = Path(args.realised)
+    reports = {}
+    if path.is_file():
+        if not args.candles:
+            raise ValueError("--realised FILE needs --candles (the price path, with warm-up before "
+                             "it); or import the file (liqlab import-liquidations) and pass the "
+                             "store directory")
+        if path.suffix == ".parquet":
+            realised = _read(path, "realised")
+        elif detect_format(path) == "tardis":
+            realised = read_tardis(path)
+        else:
+            realised = read_totals(path)
+        candles = _read(args.candles, "candles")
+        oi = _read(args.oi, "oi") if args.oi else None
+        res = liqlab.estimate(candles, oi=oi, params=_params(args.param), per_tier=False)
+        rep = against_realised(res, realised, candles, oi, freq=args.freq, n_boot=args.n_boot,
+                               seed=args.seed, sides=_sides(realised))
+        rep.meta["used"] = [f"realised: {path}", f"candles: {args.candles}",
+                            f"open interest: {args.oi or 'none'}"]
+        if "side" in realised.columns:
+            from liqlab.validation.where import where_score
+
+            rep.where = where_score(candles, realised, _params(args.param), oi=oi, top=args.top,
+                                    n_boot=args.n_boot, seed=args.seed)
+        return {"yours": rep}
+    if not path.is_dir():
+        raise ValueError(f"--realised {path}: no such file or store directory")
+    store = liqlab.Store(path)
+    parts = store.partitions()
+    mine = parts[((parts["dataset"] == "liquidations") & (parts["timeframe"] == "raw"))
+                 | (parts["dataset"] == "liq_totals")]
+    if args.exchange:
+        mine = mine[mine["exchange"] == args.exchange]
+    if args.symbol:
+        mine = mine[mine["symbol"] == args.symbol]
+    if mine.empty:
+        raise ValueError(f"the store {path} holds no realised liquidations"
+                         f"{' for ' + (args.exchange or '') + ' ' + (args.symbol or '') if args.exchange or args.symbol else ''}; "
+                         "import some first: liqlab import-liquidations FILE... --store "
+                         f"{path}")
+    led = imports(store)
+    for _, part in mine.iterrows():
+        ex, sym, kind, tf = part["exchange"], part["symbol"], part["dataset"], part["timeframe"]
+        freq = args.freq
+        if kind == "liq_totals" and pd.Timedelta(freq) < pd.Timedelta(_tf(tf)):
+            freq = _tf(tf)
+        mine_led = led[(led["exchange"] == ex) & (led["symbol"] == sym) & (led["kind"] == kind)] \
+            if len(led) else led
+        if kind == "liquidations" and len(mine_led):
+            spans = _spans(mine_led, freq)
+        else:
+            end = part["end"] + (pd.Timedelta(_tf(tf)) if kind == "liq_totals" else pd.Timedelta(0))
+            spans = [(part["start"], end)]
+        for i, (a, b) in enumerate(spans):
+            name = f"{ex}_{sym}_{kind}" + (f"_{i + 1}" if len(spans) > 1 else "")
+            realised = store.read(kind=kind, exchange=ex, symbol=sym, timeframe=tf, start=a,
+                                  end=b + pd.Timedelta(1, "ns"))
+            f = pd.Timedelta(freq)
+            if kind == "liquidations":
+                cov = (a.ceil(f), b.floor(f))
+                if cov[1] - cov[0] < 3 * f:
+                    print(f"{name}: {a} .. {b} holds fewer than 3 whole {freq} periods; skipped")
+                    continue
+            else:
+                cov = None
+            s0 = cov[0] if cov else realised.index[0].floor(f)
+            s1 = cov[1] if cov else realised.index[-1].floor(f) + f
+            d = find_inputs(store, ex, sym, s0, s1, freq=freq, warmup=args.warmup,
+                            candles_from=_pair(args.candles_from, "--candles-from"),
+                            oi_from=_pair(args.oi_from, "--oi-from"))
+            params = _params(args.param)
+            res = liqlab.estimate(d["candles"], oi=d["oi"], params=params, per_tier=False,
+                                  funding=d["funding"])
+            rep = against_realised(res, realised, d["candles"], d["oi"], freq=freq, coverage=cov,
+                                   sides=_sides(realised), funding=d["funding"],
+                                   n_boot=args.n_boot, seed=args.seed)
+            if kind == "liquidations":
+                from liqlab.validation.where import where_score
+
+                ev = realised[(realised.index >= cov[0]) & (realised.index < cov[1])]
+                rep.where = where_score(d["candles"], ev, params, oi=d["oi"], funding=d["funding"],
+                                        top=args.top, n_boot=args.n_boot, seed=args.seed)
+            rows = led[(led["exchange"] == ex) & (led["symbol"] == sym)] if len(led) else led
+            notes = sorted(set(rows["note"])) if len(rows) else []
+            rep.meta["used"] = ([f"realised: {ex} {sym} {kind} ({tf}) from {path}, scored "
+                                 f"{rep.frame.index[0]} .. {rep.frame.index[-1] + f} per {freq}"]
+                                + d["used"] + [f"coverage: {n}" for n in notes])
+            reports[name] = rep
+    if not reports:
+        raise ValueError(f"nothing in {path} could be scored (every span is shorter than 3 periods)")
+    return reports
+
+
+def _params(items: list[str]):
+    """ModelParams from NAME=VALUE strings, converted by each field's kind."""
+    import liqlab
+
+    spec = {f.name: f for f in liqlab.ModelParams.spec()}
+    changes = {}
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"--param takes NAME=VALUE, got {item!r}")
+        name, value = (x.strip() for x in item.split("=", 1))
+        if name not in spec:
+            raise ValueError(f"--param: unknown ModelParams field {name!r}; known: {', '.join(spec)}")
+        kind = spec[name].kind
+        try:
+            if kind == "float":
+                changes[name] = float(value)
+            elif kind == "int":
+                changes[name] = int(value)
+            elif kind in ("floats", "weights"):
+                changes[name] = tuple(float(v) for v in value.split(","))
+            else:
+                changes[name] = value
+        except ValueError:
+            raise ValueError(f"--param {name}: {value!r} is not a {kind} value") from None
+    return liqlab.ModelParams().replace(**changes)
+
+
+def _tf(tf: str) -> str:
+    return {"1d": "1D", "1w": "7D"}.get(tf, tf.replace("m", "min") if tf.endswith("m") else tf)
+
+
+def _sides(realised: pd.DataFrame) -> tuple[str, ...]:
+    if "side" in realised.columns:
+        have = [s for s in ("long", "short") if (realised["side"] == s).any()]
+    else:
+        have = [s for s in ("long", "short") if (realised[f"{s}_usd"] > 0).any()]
+    return tuple(have) + (("total",) if len(have) == 2 else ())
+
+
 def run(args: argparse.Namespace) -> int:
     import liqlab
     from liqlab.reports import write_table
     from liqlab.backtest.plots import calibration_figure
     from liqlab.backtest.report import html_report
     from liqlab.validation import against_realised, validate_set
+    from liqlab.validation.report import score_sentences, scores_markdown
+    from liqlab.validation.where import where_markdown, where_sentences
     from liqlab.validation.sets import SETS
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     reports = {}
     if args.realised:
-        if not args.candles:
-            raise ValueError("--realised needs --candles (the price path, with warm-up before it)")
-        candles = _read(args.candles, "candles")
-        oi = _read(args.oi, "oi") if args.oi else None
-        res = liqlab.estimate(candles, oi=oi, per_tier=False)
-        reports["yours"] = against_realised(res, _read(args.realised, "realised"), candles, oi,
-                                            freq=args.freq, n_boot=args.n_boot, seed=args.seed)
+        reports.update(_realised_reports(args))
     else:
+        from liqlab.validation.where import WHERE_SETS, where_set
+
         for name in args.set or list(SETS):
             reports[name] = validate_set(name, n_boot=args.n_boot, seed=args.seed)
-    tables, figures, notes = {}, {}, []
+            if name in WHERE_SETS:
+                reports[name].where = where_set(name, top=args.top, n_boot=args.n_boot, seed=args.seed)
+    tables, figures, notes, printed = {}, {}, [], []
     for name, rep in reports.items():
         tables[f"{name}_scores"] = rep.scores
         tables[f"{name}_scale"] = rep.scale
@@ -77,13 +259,19 @@ def run(args: argparse.Namespace) -> int:
             tables[f"{name}_calibration_{side}"] = cal
         side = "total" if "total" in rep.calibration else next(iter(rep.calibration))
         figures[f"{name}: calibration ({side})"] = calibration_figure(rep.calibration[side])
-        m = rep.scores[rep.scores["predictor"] == "model"]
-        for _, r in m.iterrows():
-            notes.append(f"{name} ({r['n']} periods of {rep.meta['freq']}), {r['side']}: Spearman "
-                         f"{r['spearman']:.2f} (95% CI {r['spearman_lo']:.2f} to {r['spearman_hi']:.2f}); "
-                         f"minus range alone {r['minus_range']:+.2f} ({r['minus_range_lo']:+.2f} to "
-                         f"{r['minus_range_hi']:+.2f}); top decile caught {r['top_decile']:.0%} "
-                         f"(chance {r['top_decile_chance']:.0%}).")
+        for u in rep.meta.get("used", []):
+            printed.append(f"{name}: {u}")
+        printed.append(f"{name} ({rep.meta['periods']} periods of {rep.meta['freq']}; block "
+                       f"{int(rep.scores['block'].iloc[0])} periods):\n" + scores_markdown(rep.scores))
+        notes.extend(score_sentences(name, rep))
+        if getattr(rep, "where", None) is not None:
+            w = rep.where
+            tables[f"{name}_where"] = w.scores
+            tables[f"{name}_where_units"] = w.units
+            printed.append(f"{name}, where (map before each event's candle, {w.meta['bar']} "
+                           f"candles; top {w.meta['top']:.0%} of the crossed bins; blocks of hours):\n"
+                           + where_markdown(w.scores))
+            notes.extend(where_sentences(name, w))
     if args.defaults:
         from liqlab.validation.defaults import (current_defaults_label, default_grid, grid_periods,
                                                 one_axis_comparisons, walk_forward_defaults)
@@ -91,7 +279,7 @@ def run(args: argparse.Namespace) -> int:
         sched = None if args.scheduler == "local" else args.scheduler
         grid = default_grid()
         current = current_defaults_label(grid)   # ModelParams' defaults as shipped
-        per = grid_periods(grid, "hyperliquid_daily", scheduler=sched)
+        per = grid_periods(grid, "hyperliquid_daily", scheduler=sched, path_null=True)
         wf = walk_forward_defaults(per, n_folds=args.folds, n_boot=args.n_boot, seed=args.seed,
                                    default_label=current)
         tables["defaults_one_axis_changes"] = one_axis_comparisons(per, current, n_boot=args.n_boot,
@@ -114,11 +302,17 @@ def run(args: argparse.Namespace) -> int:
     written = [write_table(df, out / name, args.format) for name, df in tables.items()]
     page = html_report("liqlab validate: predicted against realised liquidations",
                        "Each row compares the model's predicted liquidations per period with the "
-                       "realised ones, and with two price-only baselines (candle range; range x "
-                       "open interest). Intervals: circular block bootstrap over periods. Small "
-                       "samples give wide intervals.", tables, figures, notes)
+                       "realised ones, and with baselines that know only the price path (the "
+                       "period's side range; the sum of its candles' side ranges; the path null, "
+                       "the same kernel and params with a constant inflow and no open interest) "
+                       "and range x open interest. model - baseline and the model's partial "
+                       "Spearman given the baseline say what the model adds. Intervals: paired "
+                       "circular block bootstrap over periods. Where-scores (per-event sets): the "
+                       "share of realised notional in the top-ranked bins of the map as it stood "
+                       "before each event's candle, among the bins the candle crossed, against the "
+                       "path null's map and an even spread. Small samples give wide intervals.", tables, figures, notes)
     (out / "report.html").write_text(page, encoding="utf-8")
-    for n in notes:
+    for n in printed + notes:
         print(n)
     print(f"wrote {len(written)} tables ({args.format}) and {out / 'report.html'}")
     return 0

@@ -75,16 +75,20 @@ def realised_periods(realised: pd.DataFrame, freq: str, coverage=None) -> pd.Dat
 
 
 def align(swept: pd.DataFrame, realised: pd.DataFrame, candles: pd.DataFrame, oi=None,
-          freq: str = "1D", coverage=None) -> pd.DataFrame:
+          freq: str = "1D", coverage=None, path_null=None) -> pd.DataFrame:
     """One row per period of the realised set, columns ``pred_<side>`` (model),
-    ``real_<side>``, ``range_<side>`` and, with ``oi``, ``range_oi_<side>``, for side in
-    long, short, total.
+    ``real_<side>``, ``range_<side>``, ``range_sum_<side>``, with ``path_null``
+    ``null_<side>`` and with ``oi`` ``range_oi_<side>``, for side in long, short, total
+    (see :mod:`.baselines`).
 
     ``swept``: the estimator's per-candle predicted liquidations (long_usd, short_usd),
-    indexed like ``candles``. Baselines per period: ``range_long`` = (open - low) / open,
-    ``range_short`` = (high - open) / open, ``range_total`` = (high - low) / open, and the
-    same times open interest known at the period start (last value stamped at or before it).
-    Every period must be fully covered by candles; otherwise a ValueError names the gaps.
+    indexed like ``candles``; ``path_null``: the same from :func:`.baselines.path_null`
+    (an EstimateResult or its swept). Baselines per period: ``range_long`` =
+    (open - low) / open, ``range_short`` = (high - open) / open, ``range_total`` =
+    (high - low) / open; ``range_sum_*`` the same per candle, summed over the period's
+    candles; ``range_oi_*`` range times open interest known at the period start (last value
+    stamped at or before it). Every period must be fully covered by candles; otherwise a
+    ValueError names the gaps.
     """
     f = pd.Timedelta(freq)
     real = realised_periods(realised, freq, coverage)
@@ -105,13 +109,26 @@ def align(swept: pd.DataFrame, realised: pd.DataFrame, candles: pd.DataFrame, oi
                          "on candles spanning the realised set, or trim it")
     g = candles.groupby(key)
     o, h, lo = g["open"].first(), g["high"].max(), g["low"].min()
+    co, ch, cl = (candles[k].to_numpy(float) for k in ("open", "high", "low"))
+    per_candle = pd.DataFrame({"long": (co - cl) / co, "short": (ch - co) / co}, index=candles.index)
+    rs = per_candle.groupby(key).sum().reindex(real.index)
     sw = swept.groupby(key)[["long_usd", "short_usd"]].sum()
     out = pd.DataFrame(index=real.index)
     out["pred_long"], out["pred_short"] = sw["long_usd"].reindex(real.index), sw["short_usd"].reindex(real.index)
     out["real_long"], out["real_short"] = real["long_usd"], real["short_usd"]
     o, h, lo = o.reindex(real.index), h.reindex(real.index), lo.reindex(real.index)
     out["range_long"], out["range_short"] = (o - lo) / o, (h - o) / o
-    for p in ("pred", "real", "range"):
+    out["range_sum_long"], out["range_sum_short"] = rs["long"], rs["short"]
+    prefixes = ["pred", "real", "range", "range_sum"]
+    if path_null is not None:
+        nsw = getattr(path_null, "swept", path_null)
+        if not nsw.index.equals(candles.index):
+            raise ValueError("path_null must be estimated on the candles given (its swept is "
+                             "indexed differently)")
+        nn = nsw.groupby(key)[["long_usd", "short_usd"]].sum().reindex(real.index)
+        out["null_long"], out["null_short"] = nn["long_usd"], nn["short_usd"]
+        prefixes.append("null")
+    for p in prefixes:
         out[f"{p}_total"] = out[f"{p}_long"] + out[f"{p}_short"]
     if oi is not None:
         s = oi["oi_usd"] if isinstance(oi, pd.DataFrame) else oi

@@ -14,7 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .scores import score_table, spearman
+from liqlab import stats
+from liqlab.stats import WalkForwardResult, spearman
+
+from .scores import score_table
 
 __all__ = ["LEVERAGE_MIXES", "INFLOW_MIXES", "SIDE_RULES", "default_grid", "grid_periods",
            "walk_forward_defaults", "compare_points", "one_axis_comparisons",
@@ -53,17 +56,21 @@ def default_grid() -> list[dict]:
 
 
 def grid_periods(grid: list[dict], set_name: str, *, scheduler: str | None = "inline",
-                 data: dict | None = None) -> pd.DataFrame:
+                 data: dict | None = None, path_null: bool = False) -> pd.DataFrame:
     """Per-period predicted and realised notional for every grid point on one validation
     set, via :func:`liqlab.validation.sweeps.sweep` (``scheduler`` as there; 'inline' by default).
-    Columns: point, label, period, pred_*, real_*, range_*, ..."""
+    Columns: point, label, period, pred_*, real_*, range_*, ...; with ``path_null`` also
+    null_* (each point's path null, same params: twice the estimation time)."""
     from liqlab.validation import sweeps
     from .sets import load_set
 
     labels = [g.get("label", str(i)) for i, g in enumerate(grid)]
     overrides = [{k: v for k, v in g.items() if k != "label"} for g in grid]
     data = data or {set_name: load_set(set_name)}
-    out = sweeps.sweep(sweeps.validation_task, overrides, [set_name], data=data, scheduler=scheduler)
+    import functools
+
+    task = functools.partial(sweeps.validation_task, path_null=True) if path_null else sweeps.validation_task
+    out = sweeps.sweep(task, overrides, [set_name], data=data, scheduler=scheduler)
     if "error" in out.columns and out["error"].notna().any():
         bad = out[out["error"].notna()].iloc[0]
         raise ValueError(f"grid point {bad['point']} failed on {set_name}: {bad['error']}")
@@ -81,11 +88,12 @@ def walk_forward_defaults(periods: pd.DataFrame, *, n_folds: int = 4, default_la
                           n_boot: int = 1000, seed: int = 0) -> dict:
     """Walk-forward choice over the grid in ``periods`` (from :func:`grid_periods`).
 
-    Returns ``folds`` (per fold: chosen label, its training and test criterion, the
-    default's and the range baseline's test criterion), ``stitched_scores`` (the
-    walk-forward prediction series scored like :func:`score_table`, with the baseline on
-    the same periods), ``full_sample`` (criterion of every point on all periods, best
-    first) and ``recommended`` (the best point on all periods)."""
+    Returns a :class:`liqlab.stats.WalkForwardResult`: ``folds`` (per fold: chosen label,
+    its training and test criterion, the default's and the range baseline's test
+    criterion), ``pooled`` (alias ``stitched_scores``: the walk-forward prediction series
+    scored like :func:`score_table`, with the baselines on the same periods), ``grid``
+    (alias ``full_sample``: criterion of every point on all periods, best first) and
+    ``recommended`` (the best point on all periods)."""
     t = np.sort(periods["period"].unique())
     if len(t) < 2 * (n_folds + 1):
         raise ValueError(f"{len(t)} periods are too few for {n_folds} walk-forward folds")
@@ -104,31 +112,33 @@ def walk_forward_defaults(periods: pd.DataFrame, *, n_folds: int = 4, default_la
         row = {"fold": k, "start": lo, "periods": len(te[best]), "chosen": best,
                "train_criterion": float(crit[best]), "test_criterion": _crit(te[best]),
                "range_test_criterion": _crit(base)}
+        if "null_total" in te[best].columns:   # the chosen point's own path null
+            tb = te[best]
+            row["path_null_test_criterion"] = _crit(tb.assign(**{f"pred_{s}": tb[f"null_{s}"]
+                                                               for s in ("long", "short", "total")}))
         if default_label is not None and default_label in te:
             row["default_test_criterion"] = _crit(te[default_label])
         rows.append(row)
         stitched.append(te[best])
     st = pd.concat(stitched).set_index("period")
-    cols = [c for c in st.columns if c.startswith(("pred_", "real_", "range_"))]
+    cols = [c for c in st.columns if c.startswith(("pred_", "real_", "range_", "null_"))]
     scores = score_table(st[cols], n_boot=n_boot, seed=seed)
     full = pd.Series({p: _crit(g) for p, g in by_point.items()}).sort_values(ascending=False)
-    return {"folds": pd.DataFrame(rows), "stitched_scores": scores,
-            "full_sample": full.rename("criterion").to_frame(), "recommended": full.index[0]}
+    return WalkForwardResult(folds=pd.DataFrame(rows), pooled=scores,
+                             grid=full.rename("criterion").to_frame(), recommended=full.index[0])
 
 
 def compare_points(periods: pd.DataFrame, a: str, b: str, *, n_boot: int = 1000,
                    block: int | None = None, seed: int = 0) -> dict:
     """Criterion of grid point ``a`` minus that of ``b`` on the same periods, with a
     paired circular block-bootstrap 95% CI (an interval excluding 0 is evidence)."""
-    from .scores import block_indices
-
     ga = periods[periods["label"] == a].sort_values("period").reset_index(drop=True)
     gb = periods[periods["label"] == b].sort_values("period").reset_index(drop=True)
     if ga.empty or gb.empty:
         raise ValueError(f"unknown grid label(s): {a!r} or {b!r}")
     n = len(ga)
     block = block or max(1, round(n ** (1 / 3)))
-    idx = block_indices(n, block, n_boot, np.random.default_rng(seed))
+    idx = stats.block_indices(n, block, n_boot, np.random.default_rng(seed))
     diffs = np.array([_crit(ga.iloc[i]) - _crit(gb.iloc[i]) for i in idx])
     diffs = diffs[np.isfinite(diffs)]
     lo, hi = np.quantile(diffs, [0.025, 0.975])
@@ -143,7 +153,6 @@ def one_axis_comparisons(periods: pd.DataFrame, default_label: str, *, n_boot: i
     """Every grid point that differs from ``default_label`` in exactly one axis (inflow mix,
     leverage mix or side rule), compared with it (:func:`compare_points`), with Holm-adjusted
     p-values across all these comparisons (two-sided bootstrap p-values)."""
-    from liqlab.backtest.metrics import holm
 
     base = default_label.split(" | ")
     rows = []
@@ -156,7 +165,7 @@ def one_axis_comparisons(periods: pd.DataFrame, default_label: str, *, n_boot: i
         rows.append({"axis": ("inflow", "leverage", "side_rule")[diff[0]], "changed_to": parts[diff[0]],
                      **{k: r[k] for k in ("n", "difference", "lo", "hi", "p_value")}})
     out = pd.DataFrame(rows)
-    out["p_holm"] = holm(out["p_value"].to_numpy())
+    out["p_holm"] = stats.holm(out["p_value"].to_numpy())
     return out.sort_values(["axis", "difference"], ascending=[True, False]).reset_index(drop=True)
 
 

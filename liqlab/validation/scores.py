@@ -9,8 +9,9 @@ intervals, and the scale that turns the heatmap's USD into an estimate.
 - the ratio of predicted to realised notional, and a calibrated scale (realised / predicted)
   fitted walk-forward, so that its out-of-sample error is honest.
 
-Intervals resample blocks of consecutive periods (circular block bootstrap, block length
-about n^(1/3) unless given), since liquidations cluster in time.
+Intervals resample blocks of consecutive periods (paired circular block bootstrap from
+:mod:`liqlab.stats`: a day of periods or about n^(1/3), at most n/4, unless given), since
+liquidations cluster in time; every predictor is scored on the same resamples.
 """
 from __future__ import annotations
 
@@ -20,35 +21,19 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from liqlab import stats
+from liqlab.stats import block_indices, partial_spearman, spearman
+
 from .align import SIDES
 
-__all__ = ["PREDICTORS", "block_indices", "spearman", "top_decile_caught", "score_table",
-           "calibration_curve", "scale_table"]
+__all__ = ["PREDICTORS", "BASELINES", "block_indices", "spearman", "partial_spearman",
+           "top_decile_caught", "score_table", "calibration_curve", "scale_table"]
 
-#: predictor name -> column prefix in the aligned frame
-PREDICTORS = {"model": "pred", "range": "range", "range_oi": "range_oi"}
-
-
-def block_indices(n: int, block: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """(n_boot, n) indices of circular block-bootstrap resamples of n ordered periods."""
-    if n < 1:
-        raise ValueError("cannot bootstrap zero periods")
-    block = int(max(1, min(block, n)))
-    nb = -(-n // block)
-    starts = rng.integers(0, n, size=(n_boot, nb))
-    idx = (starts[:, :, None] + np.arange(block)[None, None, :]) % n
-    return idx.reshape(n_boot, -1)[:, :n]
-
-
-def spearman(x, y) -> float:
-    """Spearman correlation with average ranks; NaN when either side is constant or n < 3."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    if x.size < 3:
-        return float("nan")
-    rx, ry = rankdata(x), rankdata(y)
-    if rx.std() == 0 or ry.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(rx, ry)[0, 1])
+#: predictor name -> column prefix in the aligned frame (see :mod:`.baselines`)
+PREDICTORS = {"model": "pred", "range": "range", "range_sum": "range_sum", "path_null": "null",
+              "range_oi": "range_oi"}
+#: the price-path baselines (and range x OI) the model is compared with
+BASELINES = ("range", "range_sum", "path_null", "range_oi")
 
 
 def top_decile_caught(pred, real) -> float:
@@ -64,49 +49,67 @@ def top_decile_caught(pred, real) -> float:
     return len(top_r & top_p) / k
 
 
-def _interval(stat, x, y, idx) -> tuple[float, float]:
-    vals = np.array([stat(x[i], y[i]) for i in idx])
-    vals = vals[np.isfinite(vals)]
-    if vals.size < 0.5 * len(idx):
-        return float("nan"), float("nan")
-    lo, hi = np.quantile(vals, [0.025, 0.975])
-    return float(lo), float(hi)
+def _top_decile_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.array([top_decile_caught(a, b) for a, b in zip(np.atleast_2d(x), np.atleast_2d(y))])
+
+
+def _periods_per_day(index) -> float:
+    if len(index) < 2:
+        return 1.0
+    step = pd.Series(pd.DatetimeIndex(index)).diff().dropna().min()
+    return max(1.0, pd.Timedelta("1D") / step) if step > pd.Timedelta(0) else 1.0
 
 
 def score_table(frame: pd.DataFrame, *, sides=SIDES, n_boot: int = 1000,
                 block: int | None = None, seed: int = 0) -> pd.DataFrame:
-    """One row per (side, predictor): n periods, Spearman with 95% CI, top-decile share
-    caught with 95% CI and its chance level (k/n), and the paired difference of Spearman
-    against the candle-range baseline (``minus_range``, with a 95% CI from the same
-    resamples: an interval above 0 means the predictor ranks better than range alone)."""
+    """One row per (side, predictor) for the model and every baseline present in ``frame``
+    (from :func:`.align.align`; see :data:`PREDICTORS`).
+
+    Columns: ``n`` periods; ``spearman`` with 95% CI; ``top_decile`` (share of the top-decile
+    realised periods caught) with 95% CI and its chance level ``top_decile_chance`` (k/n);
+    and, on each baseline's row, the model against that baseline on the same resamples:
+    ``model_minus`` (the model's Spearman minus the baseline's, with ``model_minus_lo`` /
+    ``_hi`` and a two-sided bootstrap ``model_minus_p``) and ``model_partial`` (the model's
+    partial Spearman given the baseline: what the model ranks that the baseline does not,
+    with ``model_partial_lo`` / ``_hi``). An interval above 0 is evidence of incremental
+    skill. Intervals: paired circular block bootstrap over periods; ``block`` (in periods)
+    defaults to :func:`liqlab.stats.default_block` (a day of periods, or n^(1/3), at most
+    n/4), the same resamples for every row."""
     n = len(frame)
     if n < 3:
         raise ValueError(f"{n} period(s) are too few to score; need at least 3")
-    block = block or max(1, round(n ** (1 / 3)))
-    idx = block_indices(n, block, n_boot, np.random.default_rng(seed))
+    block = block or stats.default_block(n, _periods_per_day(frame.index))
+    idx = stats.block_indices(n, block, n_boot, np.random.default_rng(seed))
     rows = []
     for side in sides:
         if side not in SIDES:
             raise ValueError(f"side must be one of {SIDES}, got {side!r}")
         y = frame[f"real_{side}"].to_numpy(float)
-        base = frame[f"range_{side}"].to_numpy(float)
+        model = frame[f"pred_{side}"].to_numpy(float)
         for name, prefix in PREDICTORS.items():
             col = f"{prefix}_{side}"
             if col not in frame.columns:
                 continue
             x = frame[col].to_numpy(float)
-            rho, td = spearman(x, y), top_decile_caught(x, y)
-            rlo, rhi = _interval(spearman, x, y, idx)
-            tlo, thi = _interval(top_decile_caught, x, y, idx)
-            diff = lambda a, b: spearman(a[:, 0], b) - spearman(a[:, 1], b)
-            xb = np.column_stack([x, base])
-            dlo, dhi = _interval(diff, xb, y, idx)
-            rows.append({"side": side, "predictor": name, "n": n, "spearman": rho,
-                         "spearman_lo": rlo, "spearman_hi": rhi, "top_decile": td,
-                         "top_decile_lo": tlo, "top_decile_hi": thi,
-                         "top_decile_chance": max(1, math.ceil(n / 10)) / n,
-                         "minus_range": rho - spearman(base, y), "minus_range_lo": dlo,
-                         "minus_range_hi": dhi, "block": block})
+            rho, rlo, rhi = stats.block_bootstrap(stats.spearman_rows, x, y, block=block, idx=idx)
+            td, tlo, thi = stats.block_bootstrap(_top_decile_rows, x, y, block=block, idx=idx)
+            row = {"side": side, "predictor": name, "n": n, "spearman": rho,
+                   "spearman_lo": rlo, "spearman_hi": rhi, "top_decile": td,
+                   "top_decile_lo": tlo, "top_decile_hi": thi,
+                   "top_decile_chance": max(1, math.ceil(n / 10)) / n}
+            if name == "model":
+                row.update({k: np.nan for k in ("model_minus", "model_minus_lo", "model_minus_hi",
+                                                "model_minus_p", "model_partial",
+                                                "model_partial_lo", "model_partial_hi")})
+            else:
+                d = stats.paired_block_bootstrap(stats.spearman_rows, model, x, y, block=block, idx=idx)
+                pe, plo, phi = stats.block_bootstrap(stats.partial_spearman_rows, model, y, x,
+                                                     block=block, idx=idx)
+                row.update({"model_minus": d["estimate"], "model_minus_lo": d["lo"],
+                            "model_minus_hi": d["hi"], "model_minus_p": d["p_value"],
+                            "model_partial": pe, "model_partial_lo": plo, "model_partial_hi": phi})
+            row["block"] = block
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -137,7 +140,7 @@ def scale_table(frame: pd.DataFrame, *, n_boot: int = 1000, block: int | None = 
     absolute log10 error of scaled against realised (periods with both > 0) is reported,
     next to the same error of the in-sample scale. An error of 0.3 is a factor of 2."""
     n = len(frame)
-    block = block or max(1, round(n ** (1 / 3)))
+    block = block or (stats.default_block(n, _periods_per_day(frame.index)) if n else 1)
     idx = block_indices(n, block, n_boot, np.random.default_rng(seed)) if n else None
     rows = []
     for side in SIDES:

@@ -150,11 +150,13 @@ def backtest_task(overrides: dict, window, data: dict) -> dict:
     return row
 
 
-def validation_task(overrides: dict, window, data: dict) -> list[dict]:
+def validation_task(overrides: dict, window, data: dict, path_null: bool = False) -> list[dict]:
     """Estimate on a validation set with the overridden ModelParams and return its per-period
     predicted and realised notional (one row per period), for walk-forward choice of
     defaults. ``window`` names a set of :data:`liqlab.validation.sets.SETS`; ``data`` maps
-    set names to :func:`liqlab.validation.sets.load_set` outputs (or is None: loaded here)."""
+    set names to :func:`liqlab.validation.sets.load_set` outputs (or is None: loaded here).
+    ``path_null``: also estimate the path null with the same params (``null_*`` columns);
+    pass ``functools.partial(validation_task, path_null=True)`` to :func:`sweep`."""
     import liqlab
     from liqlab.validation import align
     from liqlab.validation.sets import load_set
@@ -165,7 +167,11 @@ def validation_task(overrides: dict, window, data: dict) -> list[dict]:
     params = params.replace(oi_max_gap_hours=max(params.oi_max_gap_hours, spec.max_oi_gap_hours))
     res = liqlab.estimate(d["candles"], oi=d["oi"], params=params, per_tier=False,
                           funding=d.get("funding"))
-    fr = align(res.swept, d["realised"], d["candles"], d["oi"], freq=spec.freq)
+    null = None
+    if path_null:
+        from liqlab.validation.baselines import path_null as _path_null
+        null = _path_null(d["candles"], params, funding=d.get("funding"))
+    fr = align(res.swept, d["realised"], d["candles"], d["oi"], freq=spec.freq, path_null=null)
     fr = fr.reset_index().rename(columns={"time": "period"})
     return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
             for r in fr.to_dict("records")]

@@ -72,6 +72,8 @@ def quadmesh(values: xr.DataArray) -> hv.QuadMesh:
 def shade(img: hv.Image, scale: ColourScale, title: str = "") -> hv.Image:
     """Colour an aggregated image: USD range from ``scale`` (fixed or from the values in view),
     the black-to-yellow palette with the scale's gamma, a USD colour bar, the scale in the title."""
+    if scale.calibration is not None and hasattr(img.data, "data_vars"):
+        img = img.clone(img.data * scale.calibration)   # model USD -> expected liquidations
     vals = img.data[img.vdims[0].name].values if hasattr(img.data, "data_vars") else img.dimension_values(2)
     lo, hi = colour_range(vals, scale)
     note = describe(scale, hi)
@@ -87,11 +89,11 @@ def absolute_scale(hm: xr.Dataset, side: str = "both", percentile: float = 99.9,
     return ColourScale("absolute", gamma=gamma, usd_max=hi)
 
 
-def _image_opts(width: int, height: int) -> dict:
+def _image_opts(width: int, height: int, units: str = "USD per price bin") -> dict:
     return dict(framewise=True, colorbar=True, cnorm="linear", width=width, height=height,
                 fontsize={"title": "10pt"},  # the title carries the scale: keep it on the chart
                 bgcolor=style.BACKGROUND, clipping_colors={"NaN": style.BACKGROUND},
-                colorbar_opts={"title": "USD per price bin",
+                colorbar_opts={"title": units,
                                "formatter": NumeralTickFormatter(format="$0.[00]a")},
                 tools=["hover"], hover_tooltips=[("time", "@{time}{%F %H:%M}"),
                                                  ("price", "@{price}{0,0}"), ("USD", "@image{$0,0}")],
@@ -118,4 +120,4 @@ def heatmap(hm: xr.Dataset | hv.DynamicMap, side: str = "both", tiers: list | No
     img = rasterize(mesh, aggregator="max", dynamic=dynamic, width=int(width * pixel_ratio),
                     height=int(height * pixel_ratio), precompute=True)
     out = img.apply(shade, scale=scale, title=title) if dynamic else shade(img, scale, title)
-    return out.opts(hv.opts.Image(**_image_opts(width, height)))
+    return out.opts(hv.opts.Image(**_image_opts(width, height, scale.units)))

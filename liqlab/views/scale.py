@@ -23,11 +23,17 @@ class ColourScale:
 
     mode: 'relative' (top = the ``clip`` percentile of the non-zero values in view) or
     'absolute' (top = ``usd_max``, fixed). gamma: the palette's gamma (below 1 lifts faint levels).
+    calibration (absolute only): realised / predicted notional measured on the realised set
+    ``calibrated_on`` (``rep.scale`` of :mod:`liqlab.validation`); the map's USD are multiplied
+    by it and the colour bar reads "expected liquidations (calibrated on SET)"; ``usd_max`` is
+    then in those units.
     """
     mode: str = "relative"
     clip: float = 99.5
     gamma: float = 1.5
     usd_max: float | None = None
+    calibration: float | None = None
+    calibrated_on: str = ""
 
     def __post_init__(self) -> None:
         if self.mode not in ("relative", "absolute"):
@@ -39,6 +45,19 @@ class ColourScale:
         if self.mode == "absolute" and (self.usd_max is None or not self.usd_max > 0):
             raise ValueError("an absolute scale needs usd_max > 0 (the USD value shown brightest, "
                              f"the same in every view); got {self.usd_max}")
+        if self.calibration is not None:
+            if self.mode != "absolute" or not self.calibration > 0 or not self.calibrated_on:
+                raise ValueError("a calibration needs an absolute scale, a factor > 0 and the "
+                                 "realised set it was measured on (calibrated_on); got "
+                                 f"mode={self.mode!r}, calibration={self.calibration}, "
+                                 f"calibrated_on={self.calibrated_on!r}")
+
+    @property
+    def units(self) -> str:
+        """What the colours measure: 'USD per price bin', or the calibrated wording."""
+        if self.calibration is not None:
+            return f"expected liquidations (calibrated on {self.calibrated_on}), USD per bin"
+        return "USD per price bin"
 
 
 def colour_range(values: np.ndarray, scale: ColourScale) -> tuple[float, float]:
@@ -69,6 +88,9 @@ def usd(v: float) -> str:
 def describe(scale: ColourScale, high: float) -> str:
     """The scale in words, for the chart: e.g. 'relative scale: clip 99.5th pct in view =
     $1.2M, gamma 1.5'."""
+    if scale.calibration is not None:
+        return (f"expected liquidations (calibrated on {scale.calibrated_on}, x{scale.calibration:.3g}): "
+                f"$0..{usd(high)} per bin (fixed), gamma {scale.gamma:g}")
     if scale.mode == "absolute":
         return f"absolute scale: $0..{usd(high)} per bin (fixed), gamma {scale.gamma:g}"
     return f"relative scale: clip {scale.clip:g}th pct in view = {usd(high)}, gamma {scale.gamma:g}"

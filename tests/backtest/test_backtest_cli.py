@@ -1,4 +1,4 @@
-"""`liqlab backtest` and `liqlab validate` end to end on the embedded data (short spans)."""
+"""`liqlab backtest` end to end on the embedded data (short spans)."""
 import pandas as pd
 import pytest
 
@@ -30,12 +30,3 @@ def test_backtest_command_bad_input(tmp_path, capsys):
                "--out", str(tmp_path)])
     assert rc == 2
 
-
-def test_validate_command_on_one_set(tmp_path, capsys):
-    out = tmp_path / "val"
-    rc = main(["validate", "--set", "okx_2026_03", "--n-boot", "100", "--out", str(out)])
-    assert rc == 0
-    scores = pd.read_csv(out / "okx_2026_03_scores.csv")
-    assert set(scores["predictor"]) == {"model", "range"} and (scores["n"] == 12).all()
-    assert (out / "report.html").is_file()
-    assert "okx_2026_03 (12 periods of 1h)" in capsys.readouterr().out

@@ -68,10 +68,53 @@ def test_align_with_baselines_by_hand():
     # OI known at each period start: 1000 at 23:00 and 00:00 (the 00:30 value is later), 2000 at 01:00
     assert fr["oi_usd"].tolist() == [1000.0, 1000.0, 2000.0]
     assert fr["range_oi_total"].iloc[2] == pytest.approx((102 - 95) / 101 * 2000)
+    # one candle per period: the sum of the candles' side ranges is the period's side range
+    assert fr["range_sum_long"].tolist() == pytest.approx(fr["range_long"].tolist())
     with pytest.raises(ValueError, match="not fully covered"):
         align(swept.iloc[:2], LIQS, c.iloc[:2], freq="1h")
     with pytest.raises(ValueError, match="indexed like candles"):
         align(swept.iloc[1:], LIQS, c, freq="1h")
+
+
+def test_align_range_sum_and_path_null_by_hand():
+    c = _candles()
+    swept = pd.DataFrame({"long_usd": [9.0, 8.0, 1.0, 6.0, 4.0],
+                          "short_usd": [0.0, 2.0, 0.0, 0.0, 5.0]}, index=c.index)
+    null = swept * 0 + np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0], [9.0, 10.0]])
+    # 2-hour periods: coverage 00:00 .. 02:00, one period of the candles 00:00 and 01:00
+    fr = align(swept, LIQS, c, freq="2h", path_null=null)
+    assert len(fr) == 1 and fr.index[0].hour == 0
+    # period: open 102 (first), high 103, low 95
+    assert fr["range_long"].iloc[0] == pytest.approx((102 - 95) / 102)
+    assert fr["range_short"].iloc[0] == pytest.approx((103 - 102) / 102)
+    # candles 00:00 o102 h103 l100 and 01:00 o101 h102 l95
+    assert fr["range_sum_long"].iloc[0] == pytest.approx(2 / 102 + 6 / 101)
+    assert fr["range_sum_short"].iloc[0] == pytest.approx(1 / 102 + 1 / 101)
+    assert fr["range_sum_total"].iloc[0] == pytest.approx(3 / 102 + 7 / 101)
+    assert (fr["null_long"].iloc[0], fr["null_short"].iloc[0], fr["null_total"].iloc[0]) == (12.0, 14.0, 26.0)
+    with pytest.raises(ValueError, match="path_null"):
+        align(swept, LIQS, c, freq="2h", path_null=null.iloc[1:])
+
+
+def test_path_null_is_the_kernel_with_constant_inflow():
+    """The path null is the model's own estimator fed a constant inflow: it ignores volume
+    and open interest, follows the ModelParams, and scales linearly with the inflow."""
+    from liqlab.validation import path_null
+
+    c = liqlab.load_sample("binance_btcusdt_15m_2026_03").iloc[:400]
+    p = liqlab.ModelParams()
+    base = path_null(c, p).swept
+    noisy = c.copy()
+    noisy["volume"] = noisy["volume"] * np.random.default_rng(0).uniform(0.1, 10, len(c))
+    assert path_null(noisy, p).swept.equals(base)                  # no volume
+    # the model on a constant quote volume of 5e6 USD without OI: inflow 0.05 x 5e6 per candle
+    flat = c.assign(quote_volume=5e6)
+    model = liqlab.estimate(flat, params=p, per_tier=False).swept
+    np.testing.assert_allclose(model.to_numpy(), base.to_numpy() * 0.05 * 5e6, rtol=1e-9)
+    # it follows the params: another leverage mix changes it, as it changes the model
+    other = path_null(c, p.replace(leverage_weights=(0.1, 0.15, 0.25, 0.25, 0.25))).swept
+    assert not np.allclose(other.to_numpy(), base.to_numpy())
+    assert base["long_usd"].sum() > 0 and base["short_usd"].sum() > 0
 
 
 def test_scores_by_hand():
@@ -107,9 +150,41 @@ def test_score_table_perfect_predictor():
     assert m["top_decile"] == 1.0 and m["top_decile_chance"] == pytest.approx(3 / 30)
     r = s.loc[("total", "range")]
     assert r["spearman"] == pytest.approx(-1.0)
-    assert m["minus_range"] == pytest.approx(2.0) and m["minus_range_lo"] == pytest.approx(2.0)
+    # the model minus the anti-ranked baseline: 1 - (-1) = 2 on every resample
+    assert r["model_minus"] == pytest.approx(2.0) and r["model_minus_lo"] == pytest.approx(2.0)
+    assert np.isnan(m["model_minus"])
+    # a perfect model given a baseline that is its mirror image: nothing left, undefined
+    assert np.isnan(r["model_partial"])
     with pytest.raises(ValueError, match="too few"):
         score_table(fr.iloc[:2])
+
+
+def test_score_table_partial_and_difference():
+    """Model = baseline + something else that realised also follows: its partial Spearman
+    given the baseline is the residual rank correlation, computed here independently."""
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(11)
+    n = 48
+    z = rng.gamma(2.0, size=n)                    # the price path
+    extra = rng.gamma(2.0, size=n)                # what the data add
+    real = z + extra + rng.gamma(0.5, size=n)
+    fr = _frame(z + extra, real)
+    fr["range_long"], fr["range_short"] = z / 2, z / 2
+    fr["range_total"] = z
+    s = score_table(fr, sides=("total",), n_boot=300).set_index("predictor")
+    rx, ry, rz = rankdata(z + extra), rankdata(real), rankdata(z)
+    A = np.column_stack([np.ones(n), rz])
+    ex = rx - A @ np.linalg.lstsq(A, rx, rcond=None)[0]
+    ey = ry - A @ np.linalg.lstsq(A, ry, rcond=None)[0]
+    assert s.loc["range", "model_partial"] == pytest.approx(np.corrcoef(ex, ey)[0, 1])
+    assert s.loc["range", "model_partial_lo"] > 0      # the model adds to the baseline
+    assert s.loc["range", "model_minus"] == pytest.approx(
+        spearman(z + extra, real) - spearman(z, real))
+    lo, hi = s.loc["range", ["model_minus_lo", "model_minus_hi"]]
+    assert lo <= s.loc["range", "model_minus"] <= hi
+    # 48 daily periods: block 4 (48 ** (1/3) = 3.6)
+    assert (s["block"] == 4).all()
 
 
 def test_calibration_and_scale_by_hand():
@@ -136,7 +211,8 @@ def test_okx_set_end_to_end():
     """The embedded OKX orders (12 whole hours) against Binance 15m candles, volume-only."""
     rep = liqlab.validation.validate_set("okx_2026_03", n_boot=200)
     assert rep.meta["periods"] == 12
-    assert set(rep.scores["predictor"]) == {"model", "range"}    # no OKX open interest
+    # no OKX open interest: the three price-path baselines, no range x OI
+    assert set(rep.scores["predictor"]) == {"model", "range", "range_sum", "path_null"}
     real = liqlab.load_sample("liquidations_okx_2026_03")
     inside = real[(real.index >= "2026-03-04 23:00") & (real.index < "2026-03-05 11:00")]
     assert rep.frame["real_total"].sum() == pytest.approx(inside["usd"].sum())
@@ -147,7 +223,10 @@ def test_okx_set_end_to_end():
 def test_short_only_set_is_scored_on_shorts():
     rep = liqlab.validation.validate_set("hyperliquid_2025_05", n_boot=100)
     assert set(rep.scores["side"]) == {"short"}
-    assert set(rep.scores["predictor"]) == {"model", "range", "range_oi"}
+    assert set(rep.scores["predictor"]) == {"model", "range", "range_sum", "path_null", "range_oi"}
+    b = rep.scores[rep.scores["predictor"] != "model"]
+    assert b[["model_minus", "model_minus_lo", "model_minus_hi"]].notna().all().all()
+    assert ((b["model_minus_lo"] <= b["model_minus"]) & (b["model_minus"] <= b["model_minus_hi"])).all()
 
 
 def _grid_periods():
@@ -205,3 +284,48 @@ def test_one_axis_comparisons_and_current_defaults():
     assert rule == p.side_rule
     with pytest.raises(ValueError, match="no grid point"):
         current_defaults_label([{"label": "x", "side_rule": "nonexistent"}])
+
+
+def test_against_realised_needs_params_for_the_path_null():
+    from liqlab.validation import against_realised
+
+    d = liqlab.validation.load_set("okx_2026_03")
+    res = liqlab.estimate(d["candles"], per_tier=False)
+    with pytest.raises(ValueError, match="needs an EstimateResult"):
+        against_realised(res.swept, d["realised"], d["candles"], freq="1h")
+    rep = against_realised(res.swept, d["realised"], d["candles"], freq="1h", path_null=None,
+                           n_boot=50)
+    assert "path_null" not in set(rep.scores["predictor"])
+    full = against_realised(res, d["realised"], d["candles"], freq="1h", n_boot=50)
+    assert "path_null" in set(full.scores["predictor"])
+
+
+def test_score_estimate_equals_validate_set():
+    """The one-call API (params + inputs -> the full table) gives the embedded set's table."""
+    from liqlab.validation import score_estimate
+
+    d = liqlab.validation.load_set("okx_2026_03")
+    p = liqlab.ModelParams().replace(leverage_weights=(0.1, 0.15, 0.25, 0.25, 0.25))
+    a = score_estimate(d["candles"], d["realised"], params=p, funding=d["funding"], freq="1h",
+                       n_boot=100).scores
+    b = liqlab.validation.validate_set("okx_2026_03", params=p, n_boot=100).scores
+    pd.testing.assert_frame_equal(a, b)
+    assert a.set_index(["side", "predictor"]).loc[("long", "path_null"), "model_partial"] == \
+        pytest.approx(b.set_index(["side", "predictor"]).loc[("long", "path_null"), "model_partial"])
+
+
+def test_grid_periods_with_the_path_null():
+    from liqlab.validation.defaults import grid_periods
+
+    grid = [{"label": "a", "side_rule": "even"},
+            {"label": "b", "side_rule": "even", "leverage_weights": (0.1, 0.15, 0.25, 0.25, 0.25)}]
+    per = grid_periods(grid, "okx_2026_03", path_null=True)
+    for label, g in per.groupby("label"):
+        p = liqlab.ModelParams().replace(**{k: v for k, v in next(x for x in grid if x["label"] == label).items()
+                                            if k != "label"})
+        rep = liqlab.validation.validate_set("okx_2026_03", params=p, n_boot=20)
+        np.testing.assert_allclose(g.sort_values("period")["null_long"].to_numpy(),
+                                   rep.frame["null_long"].to_numpy(), rtol=1e-12)
+    # the two points differ in leverage, so their path nulls differ too
+    a, b = (per[per["label"] == x].sort_values("period")["null_total"].to_numpy() for x in "ab")
+    assert not np.allclose(a, b)
