@@ -71,9 +71,9 @@ def first_touch(candles: pd.DataFrame, t0, level, above, horizon: pd.Timedelta,
     hit = _first_touch(candles["high"].to_numpy(float), candles["low"].to_numpy(float),
                        start.astype(np.int64), stop.astype(np.int64), level, above)
     touched = hit >= 0
-    touch_time = np.full(len(hit), np.datetime64("NaT"), "datetime64[ns]")
+    touch_time = np.full(len(hit), np.datetime64("NaT", "ns"), "datetime64[ns]")
     touch_time[touched] = opens[hit[touched]].astype("datetime64[ns]")
-    ttt = np.full(len(hit), np.timedelta64("NaT"), "timedelta64[ns]")
+    ttt = np.full(len(hit), np.timedelta64("NaT", "ns"), "timedelta64[ns]")
     ttt[touched] = (closes[hit[touched]] - t0i[touched]).astype("timedelta64[ns]")
     # a touch seen before the data end settles the event even if the horizon runs past it
     complete = np.asarray(complete | touched, dtype=bool)
