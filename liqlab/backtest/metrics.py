@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from liqlab.stats import benjamini_hochberg, holm, spearman  # noqa: F401  (re-exported: one home)
+
 __all__ = ["hit_rate", "brier", "brier_skill", "auc", "reliability_table",
            "block_bootstrap_counts", "bootstrap_draws", "block_bootstrap", "holm", "benjamini_hochberg",
            "lead_time_quantiles", "spearman"]
@@ -49,17 +51,6 @@ def auc(score, y) -> float:
         return float("nan")
     r = rankdata(s)
     return float((r[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
-
-
-def spearman(x, y) -> float:
-    """Spearman rank correlation (average ranks for ties); NaN when either is constant."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    if x.size < 3:
-        return float("nan")
-    rx, ry = rankdata(x), rankdata(y)
-    if rx.std() == 0 or ry.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(rx, ry)[0, 1])
 
 
 def reliability_table(p, y, bins: int = 10) -> pd.DataFrame:
@@ -129,29 +120,6 @@ def block_bootstrap(unit_sums: np.ndarray, stat: Callable[[np.ndarray], np.ndarr
     a = (1 - level) / 2
     lo, hi = np.quantile(boot, [a, 1 - a])
     return est, float(lo), float(hi)
-
-
-def holm(pvalues) -> np.ndarray:
-    """Holm-Bonferroni adjusted p-values (family-wise error control), in input order."""
-    p = np.asarray(pvalues, float)
-    m = p.size
-    order = np.argsort(p, kind="stable")
-    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out = np.empty(m)
-    out[order] = np.minimum(adj, 1.0)
-    return out
-
-
-def benjamini_hochberg(pvalues) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (false discovery rate), in input order."""
-    p = np.asarray(pvalues, float)
-    m = p.size
-    order = np.argsort(p, kind="stable")
-    ranked = p[order] * m / np.arange(1, m + 1)
-    adj = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.minimum(adj, 1.0)
-    return out
 
 
 def lead_time_quantiles(time_to_touch, qs=(0.1, 0.25, 0.5, 0.75, 0.9)) -> pd.Series:
