@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 
+from liqlab.cli import _options
 from liqlab.data.exchanges.clients import EXCHANGES, HOST_ENV, RetryPolicy
 from liqlab.data.exchanges.fetch import KINDS, SERVES, Fetcher, Job, watch
-
-STORE_ENV = "LIQLAB_STORE"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exchange", action="append", choices=list(EXCHANGES),
@@ -42,8 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fill-holes", action="store_true",
                         help="ask again only for the holes earlier fetches recorded "
                              "(<store>/_fetch/holes.json)")
-    parser.add_argument("--store", default=os.environ.get(STORE_ENV, "data"),
-                        help=f"store directory (default ${STORE_ENV} or ./data)")
+    _options.add_store(parser)
     parser.add_argument("--host", default=None,
                         help=f"send every request to this host instead (a mirror or a local fake "
                              f"exchange), e.g. http://127.0.0.1:8765; env {HOST_ENV}")

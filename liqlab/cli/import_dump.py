@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 
+from liqlab.cli import _options
 from liqlab.data.exchanges.dump import import_dump
-
-STORE_ENV = "LIQLAB_STORE"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sources", nargs="+",
                         help="folders (searched recursively), zip/csv files, URLs, or .txt files "
                              "listing URLs or paths one a line")
-    parser.add_argument("--store", default=os.environ.get(STORE_ENV, "data"),
-                        help=f"store directory (default ${STORE_ENV} or ./data)")
+    _options.add_store(parser)
     parser.add_argument("--dataset", choices=["klines", "markPriceKlines"], default=None,
                         help="for kline-named files outside the dump's folder layout")
     parser.add_argument("--verify", action="store_true",

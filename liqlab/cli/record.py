@@ -16,19 +16,16 @@ import sys
 import time
 from pathlib import Path
 
+from liqlab.cli import _options
 from liqlab.data.exchanges.clients import LIQUIDATION_FEEDS as EXCHANGES, HOST_ENV
 from liqlab.data.exchanges.recorder import RECORDER_DIR, Recorder, run_forever
-
-STORE_ENV = "LIQLAB_STORE"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exchange", action="append", choices=list(EXCHANGES),
                         help="feed to record (repeat for several; default all three)")
     parser.add_argument("--symbol", action="append",
                         help="perpetual symbol (repeat for several; default BTCUSDT)")
-    parser.add_argument("--store", default=os.environ.get(STORE_ENV, "data"),
-                        help=f"store directory (default ${STORE_ENV} or ./data)")
+    _options.add_store(parser)
     parser.add_argument("--host", default=None,
                         help=f"connect to this host instead (REST and websocket); env {HOST_ENV}")
     parser.add_argument("--testnet", action="store_true", help="the exchanges' testnets")
