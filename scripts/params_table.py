@@ -1,10 +1,10 @@
-"""Rewrite the parameter table in README.md from liqlab.ModelParams (the single declaration).
+"""Rewrite the parameter table in docs/model.md from liqlab.ModelParams (the single declaration).
 
-    python scripts/params_table.py          # rewrite README.md in place
-    python scripts/params_table.py --check  # exit 1 when the README table is stale
+    python scripts/params_table.py          # rewrite docs/model.md in place
+    python scripts/params_table.py --check  # exit 1 when the table is stale
 
 Only the lines between ``<!-- BEGIN params-table -->`` and ``<!-- END params-table -->``
-(inside the model section) are replaced.
+are replaced.
 """
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from pathlib import Path
 from liqlab.model.params import ModelParams
 
 BEGIN, END = "<!-- BEGIN params-table -->", "<!-- END params-table -->"
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "docs" / "model.md"
 
 
 def render(text: str) -> str:
     """``text`` with the table between the markers regenerated."""
     if BEGIN not in text or END not in text:
-        raise ValueError(f"README has no {BEGIN} .. {END} markers")
+        raise ValueError(f"{README} has no {BEGIN} .. {END} markers")
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     return f"{head}{BEGIN}\n{ModelParams.markdown_table()}\n{END}{tail}"
@@ -35,12 +35,12 @@ def main(argv=None) -> int:
     new = render(text)
     if args.check:
         if new != text:
-            print("README parameter table is stale: run python scripts/params_table.py")
+            print("docs/model.md parameter table is stale: run python scripts/params_table.py")
             return 1
         return 0
     if new != text:
         README.write_text(new)
-        print("README parameter table rewritten")
+        print("docs/model.md parameter table rewritten")
     return 0
 
 

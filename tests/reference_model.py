@@ -2,8 +2,10 @@
 
 It consumes the same prepared arrays as :func:`liqlab.model.kernel.run_kernel` but keeps the state
 in true USD (no scale factor, no moving frontier): proportional closing and decay multiply
-every bin, sweeps compare every bin centre with the candle's low/high, and oldest-first
-closing keeps an explicit list of deposits. Slow on purpose; the tests compare the two.
+every bin, sweeps compare every bin centre with the candle's low/high, exits find the bins
+nearest the price by bisecting the bin centres, each tier decays with ``0.5 ** (days /
+half_life)`` computed afresh, and oldest-first closing keeps an explicit list of deposits.
+Slow on purpose; the tests compare the two.
 """
 from __future__ import annotations
 
@@ -28,40 +30,61 @@ def _position(centres: list[float], logc: list[float], price: float, relative: b
 
 
 def run_reference(prep: Prepared, want_tiers: bool = True):
-    """Same outputs as ``run_kernel(*prep.kernel_args(want_tiers))`` except ``clipped``."""
+    """Same outputs as ``run_kernel(*prep.kernel_args(want_tiers))`` except ``clipped``:
+    (swept[n, 2], exited[n, 2], heat[2, ncols, nbins], heat_t[2, G, ncols, nbins] by display
+    group, totals[2, 6] in the order of :data:`liqlab.model.kernel.TOTALS`)."""
     centres = [float(x) for x in prep.grid.centres]
     logc = [math.log(x) for x in centres]
     nb = len(centres)
     n = len(prep.o)
     T = prep.fac.shape[1]
+    G = len(prep.pop.group_labels)
+    group = [int(x) for x in prep.pop.group]
+    half_life = [float(x) for x in prep.pop.half_life]
     ncols = len(prep.col_times)
     policy = prep.policy
     grid = [[[0.0] * nb for _ in range(T)] for _ in range(2)]
     records: list[list[list]] = [[], []]           # per side: [candle, tier, bin, usd]
     swept = [[0.0, 0.0] for _ in range(n)]
     heat = [[[0.0] * nb for _ in range(ncols)] for _ in range(2)]
-    heat_t = [[[[0.0] * nb for _ in range(ncols)] for _ in range(T)] for _ in range(2)]
+    heat_t = [[[[0.0] * nb for _ in range(ncols)] for _ in range(G)] for _ in range(2)]
+    exited = [[0.0, 0.0] for _ in range(n)]
     opened = [0.0, 0.0]
     closed = [0.0, 0.0]
     decayed = [0.0, 0.0]
     for i in range(n):
         lo, hi = float(prep.swl[i]), float(prep.swh[i])
-        # 1. sweep
+        # 1. sweep (every record in a swept bin loses its claim, even when the bin was empty)
         for t in range(T):
             for b in range(nb):
                 if centres[b] >= lo and grid[0][t][b] != 0.0:
                     swept[i][0] += grid[0][t][b]
                     grid[0][t][b] = 0.0
-                    for r in records[0]:
-                        if r[1] == t and r[2] == b:
-                            r[3] = 0.0
                 if centres[b] <= hi and grid[1][t][b] != 0.0:
                     swept[i][1] += grid[1][t][b]
                     grid[1][t][b] = 0.0
-                    for r in records[1]:
-                        if r[1] == t and r[2] == b:
-                            r[3] = 0.0
-        # 2. close
+        for r in records[0]:
+            if centres[r[2]] >= lo:
+                r[3] = 0.0
+        for r in records[1]:
+            if centres[r[2]] <= hi:
+                r[3] = 0.0
+        # 2. exits: the zone bins nearest the price keep exp(-rate * hours * (zone - k + 1) / zone),
+        #    k = 1 for the nearest surviving bin (just below the low / above the high)
+        zone = int(prep.zone[i])
+        if prep.exit_rate > 0 and zone > 0:
+            first_swept = bisect.bisect_left(centres, lo)        # longs: centres >= lo are swept
+            last_swept = bisect.bisect_right(centres, hi) - 1    # shorts: centres <= hi are swept
+            for k in range(1, zone + 1):
+                keep = math.exp(-prep.exit_rate * float(prep.hours[i]) * (zone - k + 1) / zone)
+                for s, b in ((0, first_swept - k), (1, last_swept + k)):
+                    if 0 <= b < nb:
+                        for t in range(T):
+                            x = grid[s][t][b] * (1 - keep)
+                            if x:
+                                exited[i][s] += x
+                                grid[s][t][b] -= x   # records keep their claim (see the kernel)
+        # 3. close
         f = float(prep.close_frac[i])
         if f > 0:
             for s in range(2):
@@ -96,14 +119,19 @@ def run_reference(prep: Prepared, want_tiers: bool = True):
                         if rem <= 0:
                             break
                         t, b = r[1], r[2]
+                        if grid[s][t][b] <= 0:   # an empty bin ends the claims of its records
+                            r[3] = 0.0
+                            continue
                         x = min(r[3], grid[s][t][b], rem)
                         if x <= 0:
                             continue
                         grid[s][t][b] -= x
                         r[3] -= x
                         rem -= x
+                        if grid[s][t][b] <= 0:
+                            r[3] = 0.0
                     closed[s] += want - rem
-        # 3. open
+        # 4. open
         amt = float(prep.inflow[i])
         if amt > 0:
             ohlc = (float(prep.o[i]), float(prep.h[i]), float(prep.l[i]), float(prep.c[i]))
@@ -112,10 +140,12 @@ def run_reference(prep: Prepared, want_tiers: bool = True):
                 side_amt = amt * 2 * share
                 if side_amt <= 0:
                     continue
-                for p in range(len(prep.ent_w)):
-                    ep = sum(float(prep.ent_coef[p, k]) * ohlc[k] for k in range(4))
-                    for t in range(T):
-                        m = side_amt * float(prep.ent_w[p]) * float(prep.tier_w[t])
+                # tier by tier, then entry by entry: the order of records of one candle
+                # (oldest-first closing takes them in this order, as the kernel does)
+                for t in range(T):
+                    for p in range(prep.ent_w.shape[1]):
+                        ep = sum(float(prep.ent_coef[p, k]) * ohlc[k] for k in range(4))
+                        m = side_amt * float(prep.ent_w[i, p]) * float(prep.tier_w[t])
                         if m <= 0:
                             continue
                         opened[s] += m
@@ -130,26 +160,30 @@ def run_reference(prep: Prepared, want_tiers: bool = True):
                                 grid[s][t][b] += part
                                 if policy == 1:
                                     records[s].append([i, t, b, part])
-        # 4. decay
-        d = float(prep.decay[i])
-        if d < 1:
+        # 5. decay: each tier with its own half-life
+        days = float(prep.days[i])
+        for t in range(T):
+            if half_life[t] <= 0:
+                continue
+            d = 0.5 ** (days / half_life[t])
             for s in range(2):
-                decayed[s] += (1 - d) * sum(sum(row) for row in grid[s])
-                for t in range(T):
-                    grid[s][t] = [v * d for v in grid[s][t]]
+                decayed[s] += (1 - d) * sum(grid[s][t])
+                grid[s][t] = [v * d for v in grid[s][t]]
                 for r in records[s]:
-                    r[3] *= d
-        # 5. snapshot
+                    if r[1] == t:
+                        r[3] *= d
+        # 6. snapshot
         col = int(prep.snap[i])
         if col >= 0:
             for s in range(2):
                 for t in range(T):
                     for b in range(nb):
                         heat[s][col][b] += grid[s][t][b]
-                        heat_t[s][t][col][b] = grid[s][t][b]
+                        heat_t[s][group[t]][col][b] += grid[s][t][b]
     outstanding = [sum(sum(row) for row in grid[s]) for s in range(2)]
     sw = np.array(swept, dtype=float).reshape(n, 2)
-    totals = np.array([[opened[s], sw[:, s].sum(), closed[s], decayed[s], outstanding[s]]
-                       for s in range(2)])
-    ht = np.array(heat_t, dtype=np.float32) if want_tiers else np.zeros((2, T, 0, nb), np.float32)
-    return sw, np.array(heat, dtype=float), ht, totals
+    ex = np.array(exited, dtype=float).reshape(n, 2)
+    totals = np.array([[opened[s], sw[:, s].sum(), ex[:, s].sum(), closed[s], decayed[s],
+                        outstanding[s]] for s in range(2)])
+    ht = np.array(heat_t, dtype=np.float32) if want_tiers else np.zeros((2, G, 0, nb), np.float32)
+    return sw, ex, np.array(heat, dtype=float), ht, totals

@@ -36,13 +36,18 @@ import pandas as pd
 import xarray as xr
 
 from liqlab.data import schema
-from liqlab.model.kernel import POLICIES, TOTALS, run_kernel
-from liqlab.model.grid import MAX_BINS, PriceGrid, make_grid
-from liqlab.model.margin import load_brackets, lp_factor
+from liqlab.model.kernel import POLICIES, TOTALS, KernelCandles, KernelModel, run_kernel
+from liqlab.model.grid import MAX_BINS, PriceGrid, grid_for_span, make_grid
+from liqlab.model.margin import VENUE_MAX_LEVERAGE, load_brackets, lp_factor
 from liqlab.model.params import ModelParams
 
-__all__ = ["estimate", "estimate_many", "EstimateResult", "Prepared", "prepare", "leverage_tiers",
-           "entry_points", "auto_step", "NICE_STEPS"]
+__all__ = ["estimate", "estimate_many", "EstimateResult", "Prepared", "prepare", "Population",
+           "population", "leverage_tiers", "entry_points", "entry_weights", "auto_step",
+           "NICE_STEPS", "LEVERAGE_BANDS"]
+
+#: display groups of a continuous leverage population (upper edges, x): the per-tier heatmaps
+#: and the tier toggles of the views use these bands
+LEVERAGE_BANDS = (10.0, 25.0, 50.0, 100.0)
 
 #: output column widths tried, smallest first, when ``step`` is not given
 NICE_STEPS = tuple(pd.Timedelta(s) for s in (
@@ -68,6 +73,8 @@ class EstimateResult:
     params: ModelParams
     meta: dict[str, Any]
     by_exchange: dict[str, "EstimateResult"] | None = None
+    #: notional that left before liquidation in each candle (the exit hazard), like ``swept``
+    exited: pd.DataFrame | None = None
 
     @property
     def tier_labels(self) -> list[str]:
@@ -104,61 +111,184 @@ class Prepared:
     inflow: np.ndarray
     lshare: np.ndarray
     close_frac: np.ndarray
-    decay: np.ndarray
     snap: np.ndarray
     col_times: pd.DatetimeIndex
     step: pd.Timedelta
     ent_coef: np.ndarray
-    ent_w: np.ndarray
-    fac: np.ndarray
-    tier_w: np.ndarray
-    tier_labels: list[str]
+    ent_w: np.ndarray          # [n, P] entry weights per candle
+    pop: "Population"
+    days: np.ndarray           # days since the previous candle
+    hours: np.ndarray          # the candle's length in hours
+    zone: np.ndarray           # bins within exit_distance of each candle's close
+    exit_rate: float
     grid: PriceGrid
     policy: int
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def kernel_args(self, want_tiers: bool = True) -> tuple:
-        """Arguments of :func:`liqlab.model.kernel.run_kernel`, with freshly allocated outputs
-        (``np.empty``: the kernel writes every cell; numpy backs large arrays with huge pages,
-        which makes first writes much cheaper than numba's own zeroed allocation)."""
-        g = self.grid
-        ep = np.zeros((len(self.o), len(self.ent_w)))
+    @property
+    def fac(self) -> np.ndarray:
+        return self.pop.fac
+
+    @property
+    def tier_w(self) -> np.ndarray:
+        return self.pop.weight
+
+    @property
+    def tier_labels(self) -> list[str]:
+        return self.pop.group_labels
+
+    def entry_prices(self) -> np.ndarray:
+        """Entry prices ``[n, P]``: the coefficients on (open, high, low, close)."""
+        ep = np.zeros((len(self.o), self.ent_coef.shape[0]))
         for p, coef in enumerate(self.ent_coef):
             for k, price in enumerate((self.o, self.h, self.l, self.c)):
                 if coef[k] == 1.0:
                     ep[:, p] += price
                 elif coef[k] != 0.0:
                     ep[:, p] += coef[k] * price
+        return ep
+
+    def kernel_args(self, want_tiers: bool = True) -> tuple:
+        """Arguments of :func:`liqlab.model.kernel.run_kernel` (candles, model, heat, heat_t),
+        with freshly allocated outputs (``np.empty``: the kernel writes every cell; numpy backs
+        large arrays with huge pages, which makes first writes much cheaper than numba's own
+        zeroed allocation)."""
+        g = self.grid
+        ep = self.entry_prices()
         ue = np.ascontiguousarray(g.coord(ep))
-        ncols, T = len(self.col_times), self.fac.shape[1]
+        ncols, G = len(self.col_times), len(self.pop.group_labels)
         heat = np.empty((2, ncols, g.n))
-        heat_t = np.empty((2, T, ncols if want_tiers else 0, g.n), np.float32)
-        return (ep, ue, self.ent_w, g.coord(self.swl), g.coord(self.swh), self.inflow, self.lshare,
-                self.close_frac, self.decay, self.snap, self.fac, self.tier_w, g.relative, g.step,
-                g.k0, g.n, self.policy, heat, heat_t)
+        heat_t = np.empty((2, G, ncols if want_tiers else 0, g.n), np.float32)
+        cd = KernelCandles(ep=ep, ue=ue, ent_w=self.ent_w, ul=g.coord(self.swl),
+                           uh=g.coord(self.swh), inflow=self.inflow, lshare=self.lshare,
+                           close_frac=self.close_frac, days=self.days, hours=self.hours,
+                           zone=self.zone, snap=self.snap)
+        pop = self.pop
+        lfac = np.log(pop.fac) / g.step if g.relative else np.zeros_like(pop.fac)
+        md = KernelModel(fac=pop.fac, lfac=np.ascontiguousarray(lfac), tier_w=pop.weight,
+                         half_life=pop.half_life, group=pop.group, exit_rate=float(self.exit_rate),
+                         relative=bool(g.relative), step=float(g.step), k0=int(g.k0), nbins=int(g.n),
+                         policy=int(self.policy))
+        return cd, md, heat, heat_t
 
 
 # ------------------------------------------------------------------------------------------
 # parameter-derived pieces
-def leverage_tiers(params: ModelParams) -> tuple[np.ndarray, np.ndarray]:
-    """Leverage of each tier and its weight (normalised)."""
+#: the lowest leverage of the continuous distribution
+MIN_LEVERAGE = 2.0
+_N = NormalDist()
+
+
+def _quantile_midpoints(k: int) -> np.ndarray:
+    """Standard-normal quantiles at (j + 0.5) / k, j = 0..k-1 (k equally likely points)."""
+    return np.array([_N.inv_cdf((j + 0.5) / k) for j in range(k)])
+
+
+def leverage_tiers(params: ModelParams, cap: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Leverage points and their weights (normalised), at most ``cap`` (default
+    ``params.max_leverage``).
+
+    'continuous': ``leverage_points`` points evenly spaced in log leverage from MIN_LEVERAGE to
+    the cap (both included), each weighted by the lognormal's probability over its cell (the
+    cell boundaries are the log midpoints between points, the outer cells end at MIN_LEVERAGE
+    and the cap): the cap itself is a point, so the thin tail of very high leverage, the
+    levels a calm hour reaches, is on the map with its small weight. One point: the median,
+    capped. 'tiers': the given tiers, clipped to the cap."""
+    cap = float(params.max_leverage if cap is None else cap)
     if params.leverage_mode == "tiers":
-        lev = np.array(params.leverage_tiers, float)
+        lev = np.minimum(np.array(params.leverage_tiers, float), cap)
         w = np.array(params.leverage_weights, float)
-    else:
-        k = params.lognormal_tiers
-        q = (np.arange(k) + 0.5) / k
-        z = np.array([NormalDist().inv_cdf(x) for x in q])
-        lev = np.exp(np.log(params.lognormal_median) + params.lognormal_sigma * z)
-        table = load_brackets(params.brackets)
-        cap = table.for_notional(params.position_usd).max_leverage
-        lev = np.clip(lev, 1.1, cap)
-        w = np.full(k, 1.0 / k)
+        return lev, w / w.sum()
+    k = params.leverage_points
+    mu, sd = np.log(params.leverage_median), params.leverage_sigma
+    if k == 1 or cap <= MIN_LEVERAGE:
+        return np.array([min(params.leverage_median, cap)]), np.ones(1)
+    x = np.linspace(np.log(MIN_LEVERAGE), np.log(cap), k)
+    edges = np.concatenate([[x[0]], (x[1:] + x[:-1]) / 2, [x[-1]]])
+    cdf = np.array([_N.cdf((e - mu) / sd) for e in edges])
+    w = np.diff(cdf)
+    if w.sum() <= 0:
+        raise ValueError(f"the leverage distribution (median {params.leverage_median:g}x, sigma "
+                         f"{sd:g}) has no mass between {MIN_LEVERAGE:g}x and the cap {cap:g}x; "
+                         "move leverage_median inside that range")
+    lev = np.exp(x)
+    lev[-1] = cap   # exactly (exp(log(cap)) can land an ulp above it)
     return lev, w / w.sum()
 
 
+@dataclass(frozen=True)
+class Population:
+    """The population of new positions: ``T`` tiers, each a (leverage, position size) pair with
+    its share of new notional, its liquidation-price factor per side, its half-life, and its
+    display group (``group_labels[group[t]]``)."""
+    leverage: np.ndarray
+    size_usd: np.ndarray
+    weight: np.ndarray
+    fac: np.ndarray          # [2, T]
+    half_life: np.ndarray    # days, 0 = no decay
+    group: np.ndarray        # int
+    group_labels: list
+    cap: float               # the leverage cap that applied (venue and max_leverage)
+
+    def describe(self) -> list[dict]:
+        return [dict(leverage=round(float(L), 3), size_usd=round(float(q), 2),
+                     weight=float(w), half_life_days=round(float(h), 4),
+                     lp_long=float(fl), lp_short=float(fs), group=self.group_labels[g])
+                for L, q, w, h, fl, fs, g in zip(self.leverage, self.size_usd, self.weight,
+                                                 self.half_life, self.fac[0], self.fac[1],
+                                                 self.group)]
+
+
+def _band_label(k: int) -> str:
+    edges = LEVERAGE_BANDS
+    if k == 0:
+        return f"<={edges[0]:g}x"
+    if k == len(edges):
+        return f">{edges[-1]:g}x"
+    return f"{edges[k - 1]:g}-{edges[k]:g}x"
+
+
+def population(params: ModelParams, exchange: str = "") -> Population:
+    """The tiers of :class:`Population` for ``params`` on ``exchange`` (its leverage cap)."""
+    table = load_brackets(params.brackets)
+    venue_cap = VENUE_MAX_LEVERAGE.get(str(exchange).lower(), float("inf"))
+    cap = min(params.max_leverage, venue_cap)
+    k = params.size_points
+    sizes = params.position_usd * np.exp(params.size_sigma * _quantile_midpoints(k)) \
+        if k > 1 and params.size_sigma > 0 else np.full(1, params.position_usd)
+    levs, qs, ws, facs = [], [], [], []
+    for q in sizes:
+        lev, w = leverage_tiers(params, min(cap, table.for_notional(q).max_leverage))
+        levs.append(lev)
+        qs.append(np.full(len(lev), q))
+        ws.append(w / len(sizes))
+        facs.append(np.vstack([lp_factor(lev, q, table, "long"), lp_factor(lev, q, table, "short")]))
+    lev = np.concatenate(levs)
+    fac = np.ascontiguousarray(np.hstack(facs))
+    if (fac[0] <= 0).any():
+        raise ValueError("a long tier's liquidation price would be <= 0 (never liquidated); raise "
+                         "its leverage or lower position_usd")
+    if params.decay_half_life_days > 0:
+        hl = params.decay_half_life_days * (10.0 / lev) ** params.decay_leverage_exponent
+    else:
+        hl = np.zeros(len(lev))
+    if params.leverage_mode == "tiers":
+        labels = [_tier_label(x) for x in params.leverage_tiers]
+        group = np.tile(np.arange(len(params.leverage_tiers)), len(sizes))
+    else:
+        band = np.searchsorted(np.array(LEVERAGE_BANDS), lev, side="left")
+        used = sorted(set(band.tolist()))
+        labels = [_band_label(b) for b in used]
+        group = np.array([used.index(b) for b in band])
+    return Population(leverage=lev, size_usd=np.concatenate(qs),
+                      weight=np.ascontiguousarray(np.concatenate(ws)), fac=fac,
+                      half_life=np.ascontiguousarray(hl, float),
+                      group=np.ascontiguousarray(group, np.int64), group_labels=labels, cap=cap)
+
+
 def entry_points(params: ModelParams) -> tuple[np.ndarray, np.ndarray]:
-    """Entry points as coefficients on (open, high, low, close) and their weights."""
+    """Entry points as coefficients on (open, high, low, close) and their weights (for
+    'range', the even part: :func:`entry_weights` gives the per-candle weights)."""
     if params.entry == "close":
         return np.array([[0.0, 0.0, 0.0, 1.0]]), np.array([1.0])
     if params.entry == "anchors":
@@ -171,6 +301,36 @@ def entry_points(params: ModelParams) -> tuple[np.ndarray, np.ndarray]:
     coef[:, 1] = f
     coef[:, 2] = 1 - f
     return coef, np.full(k, 1.0 / k)
+
+
+def entry_weights(params: ModelParams, o, h, l, c) -> np.ndarray:
+    """Per-candle entry weights ``[n, P]`` (rows sum to 1). For 'range': slice ``k`` of
+    [low, high] gets ``(1 - b) / P + b * overlap(slice, body) / len(body)`` with ``b`` the
+    entry_body_share; a candle whose body is a point puts ``b`` on the slice holding the close
+    (the upper one on a boundary), and a candle with high == low spreads evenly."""
+    coef, w = entry_points(params)
+    n = len(o)
+    if params.entry != "range":
+        return np.ascontiguousarray(np.broadcast_to(w, (n, len(w))))
+    P, b = params.uniform_points, params.entry_body_share
+    rng = h - l
+    edges = np.arange(P + 1) / P                    # slice edges as fractions of the range
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bl = np.where(rng > 0, (np.minimum(o, c) - l) / rng, 0.0)
+        bh = np.where(rng > 0, (np.maximum(o, c) - l) / rng, 0.0)
+    bl, bh = np.clip(bl, 0, 1), np.clip(bh, 0, 1)
+    lo_e, hi_e = edges[:-1][None, :], edges[1:][None, :]
+    ov = np.clip(np.minimum(hi_e, bh[:, None]) - np.maximum(lo_e, bl[:, None]), 0, None)
+    body = bh - bl
+    share = np.divide(ov, body[:, None], out=np.zeros_like(ov), where=body[:, None] > 0)
+    point = body <= 0
+    if point.any():
+        k = np.minimum((bl[point] * P).astype(int), P - 1)
+        share[point] = 0.0
+        share[np.flatnonzero(point), k] = 1.0
+    flat = rng <= 0
+    share[flat] = 1.0 / P
+    return np.ascontiguousarray((1 - b) / P + b * share)
 
 
 def _tier_label(lev: float) -> str:
@@ -356,7 +516,7 @@ def _side_signal(params: ModelParams, candles: pd.DataFrame, taker_buy, funding,
 
 def prepare(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, *, mark=None,
             taker_buy=None, funding=None, step=None, max_columns: int = 2000,
-            grid: PriceGrid | None = None, start=None) -> Prepared:
+            grid: PriceGrid | None = None, start=None, exchange: str | None = None) -> Prepared:
     """Check the inputs and build the kernel's arrays (no estimation). See :func:`estimate`."""
     params = params or ModelParams()
     if not isinstance(params, ModelParams):
@@ -369,7 +529,7 @@ def prepare(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, *
     t = _ns(index)
     end = t + bar.value
     o, h, l, c = (np.ascontiguousarray(candles[k].to_numpy(float)) for k in ("open", "high", "low", "close"))
-    meta: dict[str, Any] = {"exchange": candles.attrs.get("exchange", ""),
+    meta: dict[str, Any] = {"exchange": exchange or candles.attrs.get("exchange", ""),
                             "symbol": candles.attrs.get("symbol", ""), "bar": str(bar),
                             "n_candles": len(candles), "start": str(index[0]), "end": str(index[-1])}
     inputs: dict[str, str] = {"candles": "yes"}
@@ -410,33 +570,25 @@ def prepare(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, *
     sig, side_desc = _side_signal(params, candles, taker_buy, funding, index, end)
     lshare = 0.5 + params.side_skew * sig if params.side_rule != "even" else np.full(len(t), 0.5)
     inputs["side_rule"] = side_desc
-    # decay over the time since the previous candle
-    if params.decay_half_life_days > 0:
-        dt = np.diff(t, prepend=t[0] - bar.value) / 86400e9
-        decay = 0.5 ** (dt / params.decay_half_life_days)
-    else:
-        decay = np.ones(len(t))
-    # leverage, margin, entries
-    lev, tier_w = leverage_tiers(params)
+    # decay over the time since the previous candle; exits over the candle's own length
+    days = np.diff(t, prepend=t[0] - bar.value) / 86400e9
+    hours = np.full(len(t), bar.value / 3600e9)
+    # the population: leverage x size tiers, capped by the venue and the brackets
+    pop = population(params, meta["exchange"])
+    fac = pop.fac
     table = load_brackets(params.brackets)
-    fac = np.vstack([lp_factor(lev, params.position_usd, table, "long"),
-                     lp_factor(lev, params.position_usd, table, "short")])
-    if (fac[0] <= 0).any():
-        raise ValueError("a long tier's liquidation price would be <= 0 (never liquidated); raise "
-                         "its leverage or lower position_usd")
-    ent_coef, ent_w = entry_points(params)
-    # grid: anchored, sized from the first open only
+    ent_coef, _ = entry_points(params)
+    ent_w = entry_weights(params, o, h, l, c)
+    # grid: anchored edges; sized from the data (grid_range=0) or from the first open
     if grid is None:
-        grid = make_grid(float(o[0]), relative=params.bin_mode == "relative",
-                         step=params.bin_rel if params.bin_mode == "relative" else params.bin_usd,
-                         grid_range=params.grid_range)
+        grid = default_grid(params, float(o[0]), float(l.min()), float(h.max()), fac)
     dist = 1.0 - fac[0].max()     # nearest long level, as a share of entry
     width = grid.step if grid.relative else grid.step / float(o[0])
     if width > dist / 2:
         raise ValueError(f"the price grid is too coarse: bins {grid.describe().split(' from')[0]} are "
                          f"wider than half the {dist:.2%} between entry and liquidation price of the "
-                         f"{lev.max():g}x tier, whose levels would fall into their entry's own bin; "
-                         "use a finer bin_rel / bin_usd")
+                         f"{pop.leverage.max():.3g}x tier, whose levels would fall into their entry's "
+                         "own bin; use a finer bin_rel / bin_usd")
     lo_need, hi_need = float(l.min()) * fac[0].min(), float(h.max()) * fac[1].max()
     u_lo, u_hi = float(grid.u(lo_need)) - 0.5, float(grid.u(hi_need)) - 0.5
     if u_lo < 0 or u_hi >= grid.n - 1:
@@ -445,10 +597,15 @@ def prepare(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, *
         raise ValueError(f"the price grid is too small for the price range: levels from "
                          f"{lo_need:,.2f} to {hi_need:,.2f} USD are needed (prices leave it first at "
                          f"{first}) but the grid spans {grid.centres[0]:,.2f}..{grid.centres[-1]:,.2f} "
-                         "(bin centres); raise grid_range")
+                         "(bin centres); raise grid_range, or set it to 0 to size it from the data")
+    # exits: the bins within exit_distance of the price
+    if grid.relative:
+        zone = np.full(len(t), int(np.ceil(params.exit_distance / grid.step)), np.int64)
+    else:
+        zone = np.ceil(params.exit_distance * c / grid.step).astype(np.int64)
     snap, col_times, step = _columns(index, bar, step, max_columns, start)
     if params.close_policy == "oldest":
-        records = 2 * len(t) * len(lev) * len(ent_w) * 2
+        records = 2 * len(t) * len(pop.weight) * ent_w.shape[1] * 2
         if records * 20 > 2 * 2**30:
             raise ValueError(f"close_policy='oldest' keeps a record per deposit: {records:,} records "
                              f"(about {records * 20 / 2**30:.1f} GiB) for {len(t):,} candles; use fewer "
@@ -457,25 +614,41 @@ def prepare(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, *
     meta["last_column_partial"] = bool(last_end < col_times[-1].value + step.value)
     meta.update(inputs=inputs, grid=grid.describe(), grid_info=grid.to_dict(),
                 columns=len(col_times), step=str(step),
-                tiers=[_tier_label(x) for x in lev], tier_weights=tier_w.tolist(),
+                tiers=pop.group_labels,
+                tier_weights=[float(pop.weight[pop.group == k].sum())
+                              for k in range(len(pop.group_labels))],
+                population=pop.describe(), leverage_cap=pop.cap,
                 lp_factor_long=fac[0].tolist(), lp_factor_short=fac[1].tolist(),
                 bracket=dict(table=table.name, **table.for_notional(params.position_usd).__dict__),
                 proxies=[k for k, v in inputs.items() if "approx" in v or v.startswith("none")])
     return Prepared(index=index, o=o, h=h, l=l, c=c, swl=np.ascontiguousarray(swl, float),
                     swh=np.ascontiguousarray(swh, float), inflow=np.ascontiguousarray(inflow, float),
                     lshare=np.ascontiguousarray(lshare, float),
-                    close_frac=np.ascontiguousarray(close_frac, float),
-                    decay=np.ascontiguousarray(decay, float), snap=snap, col_times=col_times,
-                    step=step, ent_coef=np.ascontiguousarray(ent_coef, float),
-                    ent_w=np.ascontiguousarray(ent_w, float), fac=np.ascontiguousarray(fac),
-                    tier_w=np.ascontiguousarray(tier_w, float),
-                    tier_labels=[_tier_label(x) for x in lev], grid=grid,
-                    policy=POLICIES[params.close_policy], meta=meta)
+                    close_frac=np.ascontiguousarray(close_frac, float), snap=snap,
+                    col_times=col_times, step=step, ent_coef=np.ascontiguousarray(ent_coef, float),
+                    ent_w=ent_w, pop=pop, days=np.ascontiguousarray(days, float),
+                    hours=hours, zone=np.ascontiguousarray(zone, np.int64),
+                    exit_rate=params.exit_rate, grid=grid, policy=POLICIES[params.close_policy],
+                    meta=meta)
+
+
+def default_grid(params: ModelParams, p0: float, low: float, high: float, fac: np.ndarray
+                 ) -> PriceGrid:
+    """The grid of ``params``: with ``grid_range`` 0 it covers every level prices between
+    ``low`` and ``high`` can open (a 2 % margin either side); otherwise ``grid_range`` around
+    ``p0``. Edges are anchored either way, so the extent changes no value."""
+    relative = params.bin_mode == "relative"
+    step = params.bin_rel if relative else params.bin_usd
+    if params.grid_range > 0:
+        return make_grid(p0, relative=relative, step=step, grid_range=params.grid_range)
+    return grid_for_span(low * float(fac[0].min()) / 1.02, high * float(fac[1].max()) * 1.02,
+                         relative=relative, step=step)
 
 
 def estimate(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, *, mark=None,
              taker_buy=None, funding=None, step=None, max_columns: int = 2000,
-             per_tier: bool = True, grid: PriceGrid | None = None, start=None) -> EstimateResult:
+             per_tier: bool = True, grid: PriceGrid | None = None, start=None,
+             exchange: str | None = None) -> EstimateResult:
     """Estimate outstanding leveraged notional by liquidation price over time.
 
     Parameters
@@ -494,19 +667,21 @@ def estimate(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, 
     grid : a :class:`liqlab.model.grid.PriceGrid` to use instead of the one built from ``params``.
     start : the first time to show: candles opening before it only warm the state up (no
         heatmap columns; ``swept`` still covers them). Default: show everything.
+    exchange : the venue, for its leverage cap (default ``candles.attrs['exchange']``).
     """
     params = params or ModelParams()
     prep = prepare(candles, oi, params, mark=mark, taker_buy=taker_buy, funding=funding,
-                   step=step, max_columns=max_columns, grid=grid, start=start)
-    args = prep.kernel_args(per_tier)
-    heat, heat_t = args[-2], args[-1]
-    swept, totals, clipped = run_kernel(*args)
+                   step=step, max_columns=max_columns, grid=grid, start=start, exchange=exchange)
+    cd, md, heat, heat_t = prep.kernel_args(per_tier)
+    swept, exited, totals, clipped = run_kernel(cd, md, heat, heat_t)
     if clipped:  # the grid check above makes this unreachable; keep the guard honest
         raise ValueError(f"{clipped} deposit(s) fell outside the price grid; raise grid_range")
-    return _wrap(prep, params, swept, heat, heat_t if per_tier else None, totals, candles.attrs)
+    return _wrap(prep, params, swept, exited, heat, heat_t if per_tier else None, totals,
+                 candles.attrs)
 
 
-def _wrap(prep: Prepared, params: ModelParams, swept, heat, heat_t, totals, attrs) -> EstimateResult:
+def _wrap(prep: Prepared, params: ModelParams, swept, exited, heat, heat_t, totals, attrs
+          ) -> EstimateResult:
     g = prep.grid
     edges = g.edges
     coords = {"time": prep.col_times, "price": g.centres,
@@ -522,11 +697,13 @@ def _wrap(prep: Prepared, params: ModelParams, swept, heat, heat_t, totals, attr
                 "step": str(prep.step), **{k: v for k, v in g.to_dict().items()},
                 "inflow": prep.meta["inflow"], "params": params.to_json()}
     sw = pd.DataFrame({"long_usd": swept[:, 0], "short_usd": swept[:, 1]}, index=prep.index)
+    ex = pd.DataFrame({"long_usd": exited[:, 0], "short_usd": exited[:, 1]}, index=prep.index)
     sw.attrs = {"units": "USD", "exchange": attrs.get("exchange", ""), "symbol": attrs.get("symbol", "")}
     meta = dict(prep.meta)
     meta["totals"] = {side: {k: float(totals[s, j]) for j, k in enumerate(TOTALS)}
                       for s, side in enumerate(("long", "short"))}
-    return EstimateResult(heatmap=ds, swept=sw, params=params, meta=meta)
+    ex.attrs = dict(sw.attrs, what="notional that left before liquidation (exit hazard)")
+    return EstimateResult(heatmap=ds, swept=sw, params=params, meta=meta, exited=ex)
 
 
 # ------------------------------------------------------------------------------------------
@@ -559,9 +736,11 @@ def estimate_many(inputs: Mapping[str, Any], params: ModelParams | None = None, 
         schema.validate(kw[name]["candles"], "candles", f"{name} candles")
     first = min(kw, key=lambda k: kw[k]["candles"].index[0])
     c0 = kw[first]["candles"]
-    grid = make_grid(float(c0["open"].iloc[0]), relative=params.bin_mode == "relative",
-                     step=params.bin_rel if params.bin_mode == "relative" else params.bin_usd,
-                     grid_range=params.grid_range)
+    lows = [float(k["candles"]["low"].min()) for k in kw.values()]
+    highs = [float(k["candles"]["high"].max()) for k in kw.values()]
+    fac = np.hstack([population(params, k["candles"].attrs.get("exchange") or name).fac
+                     for name, k in kw.items()])
+    grid = default_grid(params, float(c0["open"].iloc[0]), min(lows), max(highs), fac)
     if step is None:
         t0 = min(k["candles"].index[0] for k in kw.values())
         t1 = max(k["candles"].index[-1] for k in kw.values())
@@ -570,7 +749,9 @@ def estimate_many(inputs: Mapping[str, Any], params: ModelParams | None = None, 
         bar = max(_bar(k["candles"]) for k in kw.values())
         step = auto_step(t1 - t0, bar, max_columns)
     results = {name: estimate(params=params, step=step, max_columns=max_columns, per_tier=per_tier,
-                              grid=grid, start=start, **{**common, **a}) for name, a in kw.items()}
+                              grid=grid, start=start,
+                              **{"exchange": a["candles"].attrs.get("exchange") or name,
+                                 **common, **a}) for name, a in kw.items()}
     times = _union([r.heatmap.indexes["time"] for r in results.values()])
     parts = [r.heatmap if r.heatmap.indexes["time"].equals(times)
              else r.heatmap.reindex(time=times, fill_value=0.0) for r in results.values()]
@@ -584,13 +765,17 @@ def estimate_many(inputs: Mapping[str, Any], params: ModelParams | None = None, 
     sw = sum(r.swept if r.swept.index.equals(sw_index) else r.swept.reindex(sw_index, fill_value=0.0)
              for r in results.values())
     sw.attrs = {"units": "USD", "exchange": agg.attrs["exchange"]}
+    ex = sum(r.exited if r.exited.index.equals(sw_index) else r.exited.reindex(sw_index, fill_value=0.0)
+             for r in results.values())
+    ex.attrs = dict(sw.attrs)
     totals = {side: {k: sum(r.meta["totals"][side][k] for r in results.values()) for k in TOTALS}
               for side in ("long", "short")}
     meta = {"exchanges": list(results), "grid": grid.describe(), "grid_info": grid.to_dict(),
             "step": str(pd.Timedelta(step)), "columns": len(times), "totals": totals,
             "inflow": {k: r.meta["inflow"] for k, r in results.items()},
             "missing_columns_filled_with": 0.0}
-    return EstimateResult(heatmap=agg, swept=sw, params=params, meta=meta, by_exchange=results)
+    return EstimateResult(heatmap=agg, swept=sw, params=params, meta=meta, by_exchange=results,
+                          exited=ex)
 
 
 def _union(indexes: list[pd.DatetimeIndex]) -> pd.DatetimeIndex:

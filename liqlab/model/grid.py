@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PriceGrid", "make_grid", "MAX_BINS"]
+__all__ = ["PriceGrid", "make_grid", "grid_for_span", "MAX_BINS"]
 
 #: the largest grid liqlab builds (memory: columns x bins x tiers x 2 sides)
 MAX_BINS = 20_000
@@ -78,7 +78,16 @@ def make_grid(p0: float, *, relative: bool, step: float, grid_range: float,
     ``max_bins`` bins (the bin is too fine for the range)."""
     if not (np.isfinite(p0) and p0 > 0):
         raise ValueError(f"the anchor price must be positive, got {p0}")
-    lo, hi = p0 / grid_range, p0 * grid_range
+    return grid_for_span(p0 / grid_range, p0 * grid_range, relative=relative, step=step,
+                         max_bins=max_bins)
+
+
+def grid_for_span(lo: float, hi: float, *, relative: bool, step: float,
+                  max_bins: int = MAX_BINS) -> PriceGrid:
+    """The grid covering ``[lo, hi]`` USD, rounded outwards to anchored edges (so two grids of
+    one bin width agree bin for bin where they overlap)."""
+    if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
+        raise ValueError(f"the price grid needs 0 < lo < hi, got {lo}..{hi}")
     if relative:
         k_lo, k_hi = math.floor(math.log(lo) / step), math.ceil(math.log(hi) / step)
     else:
@@ -88,7 +97,7 @@ def make_grid(p0: float, *, relative: bool, step: float, grid_range: float,
     if n > max_bins:
         raise ValueError(f"the price grid would need {n:,} bins (more than {max_bins:,}) to span "
                          f"{lo:,.2f}..{hi:,.2f} USD at this bin width; use a coarser bin "
-                         "(bin_usd / bin_rel) or a smaller grid_range")
+                         "(bin_usd / bin_rel) or a shorter stretch of data")
     if n < 2:
         raise ValueError(f"the price grid would have {n} bin(s) for {lo:,.2f}..{hi:,.2f} USD; "
                          "use a finer bin (bin_usd / bin_rel)")

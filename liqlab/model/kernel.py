@@ -1,40 +1,249 @@
 """The numba kernel of the estimator: one pass over the candles, in time order.
 
-Per candle ``i`` (all prices and amounts prepared by :mod:`liqlab.model.estimator`):
+The state is, per side (long, short) and per population tier (a leverage and a position size),
+the outstanding notional by liquidation price on the grid. Per candle ``i`` (all prices and
+amounts prepared by :mod:`liqlab.model.estimator`), five steps, each a small numba function
+inlined into the loop:
 
-1. **sweep**: long bins whose centre is at or above the sweep low, short bins whose centre is
-   at or below the sweep high are liquidated (zeroed from a moving frontier: each side keeps
-   the range ``[lo, hi)`` outside which its bins are empty, so a candle costs only the bins
-   it actually clears);
-2. **close**: a fraction ``close_frac[i]`` of each side closes (proportional, oldest first,
-   or nearest to price first);
-3. **open**: ``inflow[i] * 2 * share`` USD per side, split over leverage tiers and entry
-   points, each deposit at its exact liquidation price spread between the two neighbouring
-   bin centres (linear in the grid coordinate). A deposit landing where this candle's sweep
-   already reached (a long level at or above the low, a short at or below the high) is
-   counted as opened *and* swept in this candle, so after every candle no long level sits at
-   or above its low and no short level at or below its high;
-4. **decay**: every level shrinks by ``decay[i]``;
-5. **snapshot** into an output column when ``snap[i] >= 0`` (memory bounded by the picture).
+1. :func:`_sweep`: long bins whose centre is at or above the sweep low, short bins whose
+   centre is at or below the sweep high are liquidated (zeroed from a moving frontier: each
+   side and tier keeps the range ``[lo, hi)`` outside which its bins are empty, so a candle
+   costs only the bins it actually clears);
+2. :func:`_exit`: positions leave before liquidation as the price approaches them: in the
+   ``zone`` bins next to the sweep frontier (the nearest surviving levels), bin ``k`` bins
+   away keeps ``exp(-exit_rate * hours * (zone - k + 1) / zone)`` of its notional (under
+   oldest-first closing, exits shrink a bin, not its deposit records: a record claims at most
+   what its bin still holds);
+3. :func:`_close_proportional` / :func:`_close_nearest` / :func:`_close_oldest`: a fraction
+   ``close_frac[i]`` of each side closes;
+4. :func:`_open`: ``inflow[i] * 2 * share`` USD per side, split over entry points (weights per
+   candle) and tiers, each deposit at its exact liquidation price spread between the two
+   neighbouring bin centres (linear in the grid coordinate). A deposit landing where this
+   candle's sweep already reached is counted as opened *and* swept in this candle;
+5. :func:`_decay`: tier ``t`` shrinks by ``0.5 ** (days / half_life[t])`` (its own lifetime);
+   then :func:`_snapshot` into an output column when ``snap[i] >= 0``.
 
-Proportional closing and decay cost O(1): the grid of each side is stored in scaled units
-with a running scale factor (true USD = stored * scale) and a running sum, so shrinking a
-side multiplies the scale; deposits divide by it; the grid is renormalised only when the
+Conservation, per side: opened = outstanding + swept + exited + closed + decayed
+(:data:`TOTALS`).
+
+Proportional closing and decay cost O(1): the grid of each side and tier is stored in scaled
+units with a running scale factor (true USD = stored * scale) and a running sum, so shrinking
+a tier multiplies its scale; deposits divide by it; a tier is renormalised only when its
 scale leaves [1e-100, 1e100].
 """
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numba as nb
 import numpy as np
 
-__all__ = ["run_kernel", "POLICIES", "TOTALS"]
+__all__ = ["run_kernel", "KernelCandles", "KernelModel", "POLICIES", "TOTALS", "LONG", "SHORT"]
 
+#: closing policies, by name (the kernel takes the code)
 POLICIES = {"proportional": 0, "oldest": 1, "nearest": 2}
+PROPORTIONAL, OLDEST, NEAREST = 0, 1, 2
+#: sides: the first axis of every per-side array
+LONG, SHORT = 0, 1
 #: the columns of the totals array, per side
-TOTALS = ("opened", "swept", "closed", "decayed", "outstanding")
+TOTALS = ("opened", "swept", "exited", "closed", "decayed", "outstanding")
+OPENED, SWEPT, EXITED, CLOSED, DECAYED, OUTSTANDING = range(6)
+#: a tier is renormalised when its scale factor leaves [_TINY, _HUGE]
 _TINY, _HUGE = 1e-100, 1e100
+
+
+class KernelCandles(NamedTuple):
+    """Per-candle inputs (length ``n``; ``P`` entry points)."""
+    ep: np.ndarray          # [n, P] entry prices
+    ue: np.ndarray          # [n, P] their anchored grid coordinates
+    ent_w: np.ndarray       # [n, P] entry weights (each row sums to 1)
+    ul: np.ndarray          # [n] anchored coordinate of the sweep low
+    uh: np.ndarray          # [n] anchored coordinate of the sweep high
+    inflow: np.ndarray      # [n] new notional per side (USD) before the side split
+    lshare: np.ndarray      # [n] long share of the new exposure
+    close_frac: np.ndarray  # [n] fraction of each side that closes
+    days: np.ndarray        # [n] days since the previous candle (decay)
+    hours: np.ndarray       # [n] hours the candle lasts (exits)
+    zone: np.ndarray        # [n] int: bins within the exit distance
+    snap: np.ndarray        # [n] int: output column, or -1
+
+
+class KernelModel(NamedTuple):
+    """The population and the grid (``T`` tiers, ``G`` display groups)."""
+    fac: np.ndarray         # [2, T] liquidation price / entry price
+    lfac: np.ndarray        # [2, T] log(fac) / step (relative grids)
+    tier_w: np.ndarray      # [T] share of new notional (sums to 1)
+    half_life: np.ndarray   # [T] days; 0 = no decay
+    group: np.ndarray       # [T] int: display group of each tier
+    exit_rate: float        # per hour, at the nearest level
+    relative: bool
+    step: float
+    k0: int
+    nbins: int
+    policy: int
+
+
+# ---------------------------------------------------------------------------------------------
+# steps (inlined into the candle loop)
+@nb.njit(cache=True, inline="always")
+def _sweep(g, scale, gsum, act_lo, act_hi, last_sweep, track, i, il, ih, nbins):
+    """Zero long bins >= il and short bins <= ih; returns the USD swept per side."""
+    T = g.shape[1]
+    out_l = 0.0
+    out_s = 0.0
+    for t in range(T):
+        lo = act_lo[LONG, t]
+        hi = act_hi[LONG, t]
+        if hi > il and lo < hi:
+            a = 0.0
+            start = max(il, lo)
+            for b in range(start, hi):
+                a += g[LONG, t, b]
+                g[LONG, t, b] = 0.0
+                if track:
+                    last_sweep[LONG, t, b] = i
+            gsum[LONG, t] -= a
+            out_l += a * scale[LONG, t]
+            if start <= lo:
+                act_lo[LONG, t] = nbins
+                act_hi[LONG, t] = 0
+            else:
+                act_hi[LONG, t] = start
+        lo = act_lo[SHORT, t]
+        hi = act_hi[SHORT, t]
+        if lo <= ih and lo < hi:
+            a = 0.0
+            stop = min(ih + 1, hi)
+            for b in range(lo, stop):
+                a += g[SHORT, t, b]
+                g[SHORT, t, b] = 0.0
+                if track:
+                    last_sweep[SHORT, t, b] = i
+            gsum[SHORT, t] -= a
+            out_s += a * scale[SHORT, t]
+            if stop >= hi:
+                act_lo[SHORT, t] = nbins
+                act_hi[SHORT, t] = 0
+            else:
+                act_lo[SHORT, t] = stop
+    return out_l, out_s
+
+
+@nb.njit(cache=True, inline="always")
+def _exit_keep(keep, rate_h, zone):
+    """keep[k-1] = exp(-rate_h * (zone - k + 1) / zone) for k = 1..zone (k bins from the frontier)."""
+    for k in range(1, zone + 1):
+        keep[k - 1] = math.exp(-rate_h * (zone - k + 1) / zone)
+
+
+@nb.njit(cache=True, inline="always")
+def _exit(g, scale, gsum, act_lo, act_hi, keep, zone, il, ih):
+    """Exits before liquidation in the ``zone`` bins nearest the frontier; USD per side."""
+    T = g.shape[1]
+    out_l = 0.0
+    out_s = 0.0
+    for t in range(T):
+        # longs: bins il-1 (k=1) down to il-zone (k=zone)
+        lo = max(act_lo[LONG, t], il - zone)
+        hi = min(act_hi[LONG, t], il)
+        a = 0.0
+        for b in range(lo, hi):
+            x = g[LONG, t, b]
+            y = x * keep[il - b - 1]
+            a += x - y
+            g[LONG, t, b] = y
+        gsum[LONG, t] -= a
+        out_l += a * scale[LONG, t]
+        # shorts: bins ih+1 (k=1) up to ih+zone (k=zone)
+        lo = max(act_lo[SHORT, t], ih + 1)
+        hi = min(act_hi[SHORT, t], ih + zone + 1)
+        a = 0.0
+        for b in range(lo, hi):
+            x = g[SHORT, t, b]
+            y = x * keep[b - ih - 1]
+            a += x - y
+            g[SHORT, t, b] = y
+        gsum[SHORT, t] -= a
+        out_s += a * scale[SHORT, t]
+    return out_l, out_s
+
+
+@nb.njit(cache=True, inline="always")
+def _close_proportional(scale, gsum, s, f):
+    T = scale.shape[1]
+    out = 0.0
+    for t in range(T):
+        out += f * gsum[s, t] * scale[s, t]
+        scale[s, t] *= 1.0 - f
+    return out
+
+
+@nb.njit(cache=True, inline="always")
+def _close_nearest(g, scale, gsum, act_lo, act_hi, s, f, nbins):
+    """Close ``f`` of side ``s``, the levels nearest the price first (highest longs, lowest
+    shorts); every tier of a bin goes together."""
+    T = g.shape[1]
+    rem = 0.0
+    for t in range(T):
+        rem += f * gsum[s, t] * scale[s, t]
+    removed = 0.0
+    top = 0
+    bot = nbins
+    for t in range(T):
+        if act_lo[s, t] < act_hi[s, t]:
+            top = max(top, act_hi[s, t])
+            bot = min(bot, act_lo[s, t])
+    b = top - 1 if s == LONG else bot
+    direction = -1 if s == LONG else 1
+    while bot <= b < top and rem > 0.0:
+        m = 0.0
+        for t in range(T):
+            m += g[s, t, b] * scale[s, t]
+        r = 1.0 if m <= rem else rem / m
+        for t in range(T):
+            x = g[s, t, b] * r
+            g[s, t, b] = 0.0 if r == 1.0 else g[s, t, b] - x
+            gsum[s, t] -= x
+        take = m if m <= rem else rem
+        removed += take
+        rem -= take
+        if r == 1.0:
+            b += direction
+    for t in range(T):   # bins beyond b are now empty
+        if s == LONG and act_hi[s, t] > b + 1:
+            act_hi[s, t] = max(b + 1, act_lo[s, t])
+        if s == SHORT and act_lo[s, t] < b:
+            act_lo[s, t] = min(b, act_hi[s, t])
+    return removed
+
+
+@nb.njit(cache=True, inline="always")
+def _close_oldest(g, scale, gsum, q_b, q_t, q_k, q_a, head, tail, last_sweep, s, f):
+    """Close ``f`` of side ``s``, the oldest deposits first (a queue of deposits in their
+    tier's scaled units; entries swept since, or emptied, are skipped)."""
+    T = g.shape[1]
+    rem = 0.0
+    for t in range(T):
+        rem += f * gsum[s, t] * scale[s, t]
+    removed = 0.0
+    while rem > 0.0 and head[s] < tail[s]:
+        e = head[s]
+        b = q_b[s, e]
+        t = q_t[s, e]
+        if last_sweep[s, t, b] > q_k[s, e] or q_a[s, e] <= 0.0 or g[s, t, b] <= 0.0:
+            head[s] += 1
+            continue
+        sc = scale[s, t]
+        x = min(q_a[s, e], g[s, t, b], rem / sc)
+        g[s, t, b] -= x
+        gsum[s, t] -= x
+        q_a[s, e] -= x
+        rem -= x * sc
+        removed += x * sc
+        if q_a[s, e] <= 0.0 or g[s, t, b] <= 0.0:
+            head[s] += 1
+    return removed
 
 
 @nb.njit(cache=True, inline="always")
@@ -47,295 +256,245 @@ def _push(q_b, q_t, q_k, q_a, tail, s, b, t, i, v):
     tail[s] = e + 1
 
 
+@nb.njit(cache=True, inline="always")
+def _open(g, scale, gsum, act_lo, act_hi, q_b, q_t, q_k, q_a, tail, track, i, s, side_amt,
+          ep, ue, ent_w, fac, lfac, tier_w, relative, step, k0, nbins, il, ih):
+    """Deposit ``side_amt`` USD on side ``s``; returns (opened, swept now, clipped).
+
+    Tier by tier (the tier's scale, bounds and sum stay in registers), entry point by entry
+    point: the level's grid position ``x`` (centre of bin j at j + 0.5) is split between bins
+    ``j`` and ``j + 1`` with weights ``1 - w`` and ``w``."""
+    T = g.shape[1]
+    P = ep.shape[1]
+    opened = 0.0
+    now = 0.0
+    clipped = 0
+    for t in range(T):
+        mt = side_amt * tier_w[t]
+        if mt <= 0.0:
+            continue
+        inv = 1.0 / scale[s, t]
+        lo = act_lo[s, t]
+        hi = act_hi[s, t]
+        dep = 0.0
+        for p in range(P):
+            m = mt * ent_w[i, p]
+            if m <= 0.0:
+                continue
+            opened += m
+            if relative:
+                x = ue[i, p] + lfac[s, t] - 0.5
+            else:
+                x = ep[i, p] * fac[s, t] / step - 0.5
+            jf = math.floor(x)
+            w = x - jf
+            j = int(jf) - k0
+            if j < 0:
+                j = 0
+                w = 0.0
+                clipped += 1
+            elif j >= nbins - 1:
+                j = nbins - 2
+                w = 1.0
+                clipped += 1
+            m1 = m * w
+            m0 = m - m1
+            if s == LONG:
+                hit0 = j >= il
+                hit1 = j + 1 >= il
+            else:
+                hit0 = j <= ih
+                hit1 = j + 1 <= ih
+            if hit0:
+                now += m0
+            elif m0 > 0.0:
+                v = m0 * inv
+                g[s, t, j] += v
+                dep += v
+                lo = min(lo, j)
+                hi = max(hi, j + 1)
+                if track:
+                    _push(q_b, q_t, q_k, q_a, tail, s, j, t, i, v)
+            if hit1:
+                now += m1
+            elif m1 > 0.0:
+                v = m1 * inv
+                g[s, t, j + 1] += v
+                dep += v
+                lo = min(lo, j + 1)
+                hi = max(hi, j + 2)
+                if track:
+                    _push(q_b, q_t, q_k, q_a, tail, s, j + 1, t, i, v)
+        act_lo[s, t] = lo
+        act_hi[s, t] = hi
+        gsum[s, t] += dep
+    return opened, now, clipped
+
+
+@nb.njit(cache=True, inline="always")
+def _decay(scale, gsum, dfac, s):
+    T = scale.shape[1]
+    out = 0.0
+    for t in range(T):
+        d = dfac[t]
+        if d < 1.0:
+            out += (1.0 - d) * gsum[s, t] * scale[s, t]
+            scale[s, t] *= d
+    return out
+
+
 @nb.njit(cache=True)
-def _renorm(g, s, scale, gsum, act_lo, act_hi, q_a, head, tail):
-    sc = scale[s]
+def _renorm(g, s, t, scale, gsum, act_lo, act_hi, q_t, q_a, head, tail):
+    sc = scale[s, t]
     tot = 0.0
-    for t in range(g.shape[1]):
-        for b in range(act_lo[s, t], act_hi[s, t]):
-            g[s, t, b] *= sc
-            tot += g[s, t, b]
+    for b in range(act_lo[s, t], act_hi[s, t]):
+        g[s, t, b] *= sc
+        tot += g[s, t, b]
     for e in range(head[s], tail[s]):
-        q_a[s, e] *= sc
-    gsum[s] = tot
-    scale[s] = 1.0
+        if q_t[s, e] == t:
+            q_a[s, e] *= sc
+    gsum[s, t] = tot
+    scale[s, t] = 1.0
 
 
+@nb.njit(cache=True, inline="always")
+def _snapshot(g, scale, act_lo, act_hi, group, heat, heat_t, want_tiers, col, nbins):
+    T = g.shape[1]
+    G = heat_t.shape[1]
+    for s in range(2):
+        lo = nbins
+        hi = 0
+        for t in range(T):
+            if act_lo[s, t] < act_hi[s, t]:
+                lo = min(lo, act_lo[s, t])
+                hi = max(hi, act_hi[s, t])
+        if lo >= hi:
+            lo = 0
+            hi = 0
+        heat[s, col, :lo] = 0.0
+        heat[s, col, hi:] = 0.0
+        heat[s, col, lo:hi] = 0.0
+        if want_tiers:
+            for k in range(G):
+                heat_t[s, k, col, :] = 0.0
+        for t in range(T):
+            sc = scale[s, t]
+            a, z = act_lo[s, t], act_hi[s, t]
+            k = group[t]
+            for b in range(a, z):
+                v = g[s, t, b] * sc
+                heat[s, col, b] += v
+                if want_tiers:
+                    heat_t[s, k, col, b] += v
+
+
+# ---------------------------------------------------------------------------------------------
 @nb.njit(cache=True)
-def run_kernel(ep, ue, ent_w, ul, uh, inflow, lshare, close_frac, decay, snap, fac, tier_w,
-               relative, step, k0, nbins, policy, heat, heat_t):
-    """Run the model over prepared arrays (see :meth:`liqlab.model.estimator.Prepared.kernel_args`):
-    ``ep[n, P]`` entry prices, ``ue[n, P]`` their anchored grid coordinates
-    (:meth:`liqlab.model.grid.PriceGrid.coord`) and ``ent_w[P]`` their weights, ``ul``/``uh`` the
-    anchored coordinates of the sweep low/high. Fills ``heat[2, ncols, nbins]`` (float64) and
-    ``heat_t[2, T, ncols, nbins]`` (float32; pass a 0-column array to skip) completely.
-    Returns (swept[n, 2], totals[2, 5], clipped)."""
+def run_kernel(cd, md, heat, heat_t):
+    """Run the model over prepared candles ``cd`` (:class:`KernelCandles`) and population
+    ``md`` (:class:`KernelModel`). Fills ``heat[2, ncols, nbins]`` (float64) and
+    ``heat_t[2, G, ncols, nbins]`` (float32, by display group; pass a 0-column array to skip)
+    completely. Returns (swept[n, 2], exited[n, 2], totals[2, 6], clipped)."""
+    ep, ue, ent_w, ul, uh = cd.ep, cd.ue, cd.ent_w, cd.ul, cd.uh
+    inflow, lshare, close_frac, days, hours, zone, snap = (cd.inflow, cd.lshare, cd.close_frac,
+                                                           cd.days, cd.hours, cd.zone, cd.snap)
+    fac, lfac, tier_w, half_life, group = md.fac, md.lfac, md.tier_w, md.half_life, md.group
+    exit_rate, relative, step, k0, nbins, policy = (md.exit_rate, md.relative, md.step, md.k0,
+                                                    md.nbins, md.policy)
     n = ep.shape[0]
     T = fac.shape[1]
     P = ep.shape[1]
     want_tiers = heat_t.shape[2] > 0
     g = np.zeros((2, T, nbins))
-    scale = np.ones(2)
-    gsum = np.zeros(2)
+    scale = np.ones((2, T))
+    gsum = np.zeros((2, T))
     act_lo = np.full((2, T), nbins, np.int64)
     act_hi = np.zeros((2, T), np.int64)
     swept = np.zeros((n, 2))
-    totals = np.zeros((2, 5))
+    exited = np.zeros((n, 2))
+    totals = np.zeros((2, len(TOTALS)))
     clipped = 0
     # oldest-first bookkeeping (allocated only for that policy)
-    cap = n * T * P * 2 if policy == 1 else 0
+    track = policy == OLDEST
+    cap = n * T * P * 2 if track else 0
     q_b = np.zeros((2, cap), np.int32)
     q_t = np.zeros((2, cap), np.int32)
     q_k = np.zeros((2, cap), np.int32)
     q_a = np.zeros((2, cap))
     head = np.zeros(2, np.int64)
     tail = np.zeros(2, np.int64)
-    last_sweep = np.full((2, T, nbins if policy == 1 else 0), -1, np.int32)
-    # u-offset of each tier's liquidation price from its entry (relative grids)
-    lfac = np.zeros((2, T))
-    for s in range(2):
-        for t in range(T):
-            lfac[s, t] = math.log(fac[s, t]) / step if relative else 0.0
+    last_sweep = np.full((2, T, nbins if track else 0), -1, np.int32)
+    # per-candle factors, recomputed only when the candle length changes
+    dfac = np.ones(T)
+    last_days = -1.0
+    keep = np.ones(max(int(zone.max()) if n else 0, 1))
+    last_rate = -1.0
+    last_zone = -1
 
     for i in range(n):
-        # ---- 1. sweep -------------------------------------------------------------------
-        il = math.ceil(ul[i] - 0.5) - k0      # first long bin swept (centre at or above the low)
-        ih = math.floor(uh[i] - 0.5) - k0     # last short bin swept (centre at or below the high)
-        il = min(max(il, 0), nbins)
-        ih = min(max(ih, -1), nbins - 1)
-        for t in range(T):
-            # longs: bins >= il
-            lo = act_lo[0, t]
-            hi = act_hi[0, t]
-            if hi > il and lo < hi:
-                a = 0.0
-                start = max(il, lo)
-                for b in range(start, hi):
-                    a += g[0, t, b]
-                    g[0, t, b] = 0.0
-                    if policy == 1:
-                        last_sweep[0, t, b] = i
-                gsum[0] -= a
-                swept[i, 0] += a * scale[0]
-                if start <= lo:
-                    act_lo[0, t] = nbins
-                    act_hi[0, t] = 0
-                else:
-                    act_hi[0, t] = start
-            # shorts: bins <= ih
-            lo = act_lo[1, t]
-            hi = act_hi[1, t]
-            if lo <= ih and lo < hi:
-                a = 0.0
-                stop = min(ih + 1, hi)
-                for b in range(lo, stop):
-                    a += g[1, t, b]
-                    g[1, t, b] = 0.0
-                    if policy == 1:
-                        last_sweep[1, t, b] = i
-                gsum[1] -= a
-                swept[i, 1] += a * scale[1]
-                if stop >= hi:
-                    act_lo[1, t] = nbins
-                    act_hi[1, t] = 0
-                else:
-                    act_lo[1, t] = stop
-        # ---- 2. close ---------------------------------------------------------------------
+        il = min(max(math.ceil(ul[i] - 0.5) - k0, 0), nbins)     # first long bin swept
+        ih = min(max(math.floor(uh[i] - 0.5) - k0, -1), nbins - 1)  # last short bin swept
+        # 1. sweep
+        a_l, a_s = _sweep(g, scale, gsum, act_lo, act_hi, last_sweep, track, i, il, ih, nbins)
+        swept[i, LONG] += a_l
+        swept[i, SHORT] += a_s
+        # 2. exits before liquidation
+        z = zone[i]
+        if exit_rate > 0.0 and z > 0:
+            rate_h = exit_rate * hours[i]
+            if rate_h != last_rate or z != last_zone:
+                _exit_keep(keep, rate_h, z)
+                last_rate = rate_h
+                last_zone = z
+            x_l, x_s = _exit(g, scale, gsum, act_lo, act_hi, keep, z, il, ih)
+            exited[i, LONG] += x_l
+            exited[i, SHORT] += x_s
+        # 3. close
         f = close_frac[i]
         if f > 0.0:
             for s in range(2):
-                if policy == 0:
-                    totals[s, 2] += f * gsum[s] * scale[s]
-                    scale[s] *= 1.0 - f
-                elif policy == 2:
-                    rem = f * gsum[s]
-                    removed = 0.0
-                    if s == 0:
-                        top = 0
-                        bot = nbins
-                        for t in range(T):
-                            if act_lo[0, t] < act_hi[0, t]:
-                                top = max(top, act_hi[0, t])
-                                bot = min(bot, act_lo[0, t])
-                        b = top - 1
-                        while b >= bot and rem > 0.0:
-                            m = 0.0
-                            for t in range(T):
-                                m += g[0, t, b]
-                            if m <= rem:
-                                for t in range(T):
-                                    g[0, t, b] = 0.0
-                                rem -= m
-                                removed += m
-                                b -= 1
-                            else:
-                                r = rem / m
-                                for t in range(T):
-                                    g[0, t, b] *= 1.0 - r
-                                removed += rem
-                                rem = 0.0
-                        for t in range(T):   # bins above b+1 are now empty
-                            if act_hi[0, t] > b + 1:
-                                act_hi[0, t] = max(b + 1, act_lo[0, t])
-                    else:
-                        top = 0
-                        bot = nbins
-                        for t in range(T):
-                            if act_lo[1, t] < act_hi[1, t]:
-                                top = max(top, act_hi[1, t])
-                                bot = min(bot, act_lo[1, t])
-                        b = bot
-                        while b < top and rem > 0.0:
-                            m = 0.0
-                            for t in range(T):
-                                m += g[1, t, b]
-                            if m <= rem:
-                                for t in range(T):
-                                    g[1, t, b] = 0.0
-                                rem -= m
-                                removed += m
-                                b += 1
-                            else:
-                                r = rem / m
-                                for t in range(T):
-                                    g[1, t, b] *= 1.0 - r
-                                removed += rem
-                                rem = 0.0
-                        for t in range(T):   # bins below b are now empty
-                            if act_lo[1, t] < b:
-                                act_lo[1, t] = min(b, act_hi[1, t])
-                    gsum[s] -= removed
-                    totals[s, 2] += removed * scale[s]
-                else:  # oldest first
-                    rem = f * gsum[s]
-                    removed = 0.0
-                    while rem > 0.0 and head[s] < tail[s]:
-                        e = head[s]
-                        b = q_b[s, e]
-                        t = q_t[s, e]
-                        if last_sweep[s, t, b] > q_k[s, e] or q_a[s, e] <= 0.0 or g[s, t, b] <= 0.0:
-                            head[s] += 1
-                            continue
-                        x = min(q_a[s, e], g[s, t, b], rem)
-                        g[s, t, b] -= x
-                        q_a[s, e] -= x
-                        rem -= x
-                        removed += x
-                        if q_a[s, e] <= 0.0 or g[s, t, b] <= 0.0:
-                            head[s] += 1
-                    gsum[s] -= removed
-                    totals[s, 2] += removed * scale[s]
-        # ---- 3. open ----------------------------------------------------------------------
+                if policy == PROPORTIONAL:
+                    totals[s, CLOSED] += _close_proportional(scale, gsum, s, f)
+                elif policy == NEAREST:
+                    totals[s, CLOSED] += _close_nearest(g, scale, gsum, act_lo, act_hi, s, f, nbins)
+                else:
+                    totals[s, CLOSED] += _close_oldest(g, scale, gsum, q_b, q_t, q_k, q_a, head,
+                                                       tail, last_sweep, s, f)
+        # 4. open
         amt = inflow[i]
         if amt > 0.0:
             for s in range(2):
-                side_amt = amt * 2.0 * (lshare[i] if s == 0 else 1.0 - lshare[i])
+                side_amt = amt * 2.0 * (lshare[i] if s == LONG else 1.0 - lshare[i])
                 if side_amt <= 0.0:
                     continue
-                inv = 1.0 / scale[s]
-                opened = 0.0
-                now = 0.0
-                dep = 0.0
-                for p in range(P):
-                    mp = side_amt * ent_w[p]
-                    for t in range(T):
-                        m = mp * tier_w[t]
-                        if m <= 0.0:
-                            continue
-                        opened += m
-                        if relative:
-                            x = ue[i, p] + lfac[s, t] - 0.5
-                        else:
-                            x = ep[i, p] * fac[s, t] / step - 0.5
-                        jf = math.floor(x)
-                        w = x - jf
-                        j = int(jf) - k0
-                        if j < 0:
-                            j = 0
-                            w = 0.0
-                            clipped += 1
-                        elif j >= nbins - 1:
-                            j = nbins - 2
-                            w = 1.0
-                            clipped += 1
-                        m0 = m * (1.0 - w)
-                        m1 = m * w
-                        if s == 0:
-                            hit0 = j >= il
-                            hit1 = j + 1 >= il
-                        else:
-                            hit0 = j <= ih
-                            hit1 = j + 1 <= ih
-                        if hit0:
-                            now += m0            # opened and swept in this candle
-                        elif m0 > 0.0:
-                            v = m0 * inv
-                            g[s, t, j] += v
-                            dep += v
-                            if j < act_lo[s, t]:
-                                act_lo[s, t] = j
-                            if j >= act_hi[s, t]:
-                                act_hi[s, t] = j + 1
-                            if policy == 1:
-                                _push(q_b, q_t, q_k, q_a, tail, s, j, t, i, v)
-                        if hit1:
-                            now += m1
-                        elif m1 > 0.0:
-                            v = m1 * inv
-                            g[s, t, j + 1] += v
-                            dep += v
-                            if j + 1 < act_lo[s, t]:
-                                act_lo[s, t] = j + 1
-                            if j + 1 >= act_hi[s, t]:
-                                act_hi[s, t] = j + 2
-                            if policy == 1:
-                                _push(q_b, q_t, q_k, q_a, tail, s, j + 1, t, i, v)
-                totals[s, 0] += opened
+                o, now, c = _open(g, scale, gsum, act_lo, act_hi, q_b, q_t, q_k, q_a, tail, track,
+                                  i, s, side_amt, ep, ue, ent_w, fac, lfac, tier_w, relative,
+                                  step, k0, nbins, il, ih)
+                totals[s, OPENED] += o
                 swept[i, s] += now
-                gsum[s] += dep
-        # ---- 4. decay ---------------------------------------------------------------------
-        d = decay[i]
-        if d < 1.0:
-            for s in range(2):
-                totals[s, 3] += (1.0 - d) * gsum[s] * scale[s]
-                scale[s] *= d
+                clipped += c
+        # 5. decay, then snapshot
+        if days[i] != last_days:
+            for t in range(T):
+                dfac[t] = 0.5 ** (days[i] / half_life[t]) if half_life[t] > 0.0 else 1.0
+            last_days = days[i]
         for s in range(2):
-            if scale[s] < _TINY or scale[s] > _HUGE:
-                _renorm(g, s, scale, gsum, act_lo, act_hi, q_a, head, tail)
-        # ---- 5. snapshot ------------------------------------------------------------------
+            totals[s, DECAYED] += _decay(scale, gsum, dfac, s)
+            for t in range(T):
+                if scale[s, t] < _TINY or scale[s, t] > _HUGE:
+                    _renorm(g, s, t, scale, gsum, act_lo, act_hi, q_t, q_a, head, tail)
         col = snap[i]
         if col >= 0:
-            for s in range(2):
-                sc = scale[s]
-                lo = nbins
-                hi = 0
-                for t in range(T):
-                    if act_lo[s, t] < act_hi[s, t]:
-                        lo = min(lo, act_lo[s, t])
-                        hi = max(hi, act_hi[s, t])
-                if lo >= hi:
-                    lo = 0
-                    hi = 0
-                heat[s, col, :lo] = 0.0
-                heat[s, col, hi:] = 0.0
-                for b in range(lo, hi):
-                    acc = 0.0
-                    for t in range(T):
-                        acc += g[s, t, b]
-                    heat[s, col, b] = acc * sc
-                if want_tiers:
-                    for t in range(T):
-                        heat_t[s, t, col, :lo] = 0.0
-                        heat_t[s, t, col, hi:] = 0.0
-                        for b in range(lo, hi):
-                            heat_t[s, t, col, b] = g[s, t, b] * sc
+            _snapshot(g, scale, act_lo, act_hi, group, heat, heat_t, want_tiers, col, nbins)
     for s in range(2):
-        totals[s, 1] = 0.0
         for i in range(n):
-            totals[s, 1] += swept[i, s]
+            totals[s, SWEPT] += swept[i, s]
+            totals[s, EXITED] += exited[i, s]
         out = 0.0
         for t in range(T):
+            a = 0.0
             for b in range(nbins):
-                out += g[s, t, b]
-        totals[s, 4] = out * scale[s]
-    return swept, totals, clipped
+                a += g[s, t, b]
+            out += a * scale[s, t]
+        totals[s, OUTSTANDING] = out
+    return swept, exited, totals, clipped

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["BracketTable", "Bracket", "load_brackets", "shipped_brackets", "liquidation_price",
+__all__ = ["VENUE_MAX_LEVERAGE", "BracketTable", "Bracket", "load_brackets", "shipped_brackets", "liquidation_price",
            "lp_factor", "DEFAULT_BRACKETS"]
 
 #: the bracket snapshot ModelParams uses by default
@@ -63,6 +63,11 @@ class BracketTable:
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([b.__dict__ for b in self.brackets], columns=list(_COLUMNS))
+
+
+#: the largest leverage each venue offers on BTC perpetuals (Binance BTCUSDT 125x for small
+#: notional, Bybit and OKX 100x, Hyperliquid 40x): the model's population is capped by it
+VENUE_MAX_LEVERAGE = {"binance": 125.0, "bybit": 100.0, "okx": 100.0, "hyperliquid": 40.0}
 
 
 def shipped_brackets() -> list[str]:

@@ -85,25 +85,39 @@ class ModelParams:
         unit="rate per period", bounds=(1e-6, 0.01), step=1e-5, log=True, group="sides")
     # -- entry prices -----------------------------------------------------------------------
     entry: str = _p(
-        "choice", "anchors",
-        "Where in the candle positions are opened: 'close'; 'anchors' at open/high/low/close with "
-        "entry_weights; 'uniform' over [low, high] (uniform_points equal slices).",
-        choices=("close", "anchors", "uniform"), group="entry")
+        "choice", "range",
+        "Where in the candle positions are opened: 'range' over [low, high] (uniform_points equal "
+        "slices) with entry_body_share of the weight on the slices the body (open..close) covers, "
+        "so entries are denser where the candle spent its time; 'uniform' over [low, high]; "
+        "'close'; 'anchors' at open/high/low/close with entry_weights. Default 'range': with "
+        "four anchors, 1h candles drew a few thin lines per candle instead of bands (issue 12).",
+        choices=("range", "uniform", "close", "anchors"), group="entry")
     entry_weights: tuple = _p(
         "weights", (0.0, 1 / 3, 1 / 3, 1 / 3),
         "Weights of the open, high, low and close anchors for entry='anchors' (normalised). "
         "Default: the typical price (high, low, close).",
         labels=("open", "high", "low", "close"), bounds=(0.0, 1.0), step=0.05, group="entry")
     uniform_points: int = _p(
-        "int", 8, "Number of equal slices of [low, high] (entries at their midpoints) for "
-        "entry='uniform'.", unit="points", bounds=(2, 64), step=1, group="entry")
+        "int", 4, "Number of equal slices of [low, high] (entries at their midpoints) for "
+        "entry='range' and 'uniform'. Each slice is one deposit per tier per candle: more slices "
+        "smooth the bands and cost time linearly.", unit="points", bounds=(2, 64), step=1,
+        group="entry")
+    entry_body_share: float = _p(
+        "float", 0.5,
+        "For entry='range': share of new notional opened on the part of the range the candle's "
+        "body covers (spread over the slices in proportion to their overlap with open..close); "
+        "the rest is spread evenly over [low, high]. 0 = 'uniform'.",
+        unit="share", bounds=(0.0, 1.0), step=0.05, group="entry")
     # -- leverage ---------------------------------------------------------------------------
     leverage_mode: str = _p(
-        "choice", "tiers",
-        "Leverage distribution: 'tiers' (leverage_tiers with leverage_weights) or 'lognormal' "
-        "(lognormal_tiers equally likely quantiles of a lognormal with lognormal_median, "
-        "lognormal_sigma, capped at the bracket's maximum).",
-        choices=("tiers", "lognormal"), group="leverage")
+        "choice", "continuous",
+        "Leverage distribution: 'continuous' (a lognormal with leverage_median and leverage_sigma "
+        "truncated to [2x, the cap], represented by leverage_points points evenly spaced in log "
+        "leverage from 2x to the cap, each weighted by the probability of its cell, so the cap "
+        "itself carries the thin high-leverage tail; the cap is the smallest of max_leverage, the "
+        "venue's maximum and the position's bracket maximum) or 'tiers' (leverage_tiers with "
+        "leverage_weights, clipped to the same cap).",
+        choices=("continuous", "tiers"), group="leverage")
     leverage_tiers: tuple = _p(
         "floats", (5.0, 10.0, 25.0, 50.0, 100.0), "Leverage of each tier.",
         unit="x", bounds=(1.1, 125.0), group="leverage")
@@ -112,15 +126,26 @@ class ModelParams:
         "Share of new notional at each leverage tier (normalised). An assumption: no public "
         "source gives it; liquidated BitMEX traders averaged about 60x (Cheng et al. 2021).",
         labels=("5x", "10x", "25x", "50x", "100x"), bounds=(0.0, 1.0), step=0.05, group="leverage")
-    lognormal_median: float = _p(
-        "float", 20.0, "Median leverage of the lognormal.", unit="x", bounds=(1.5, 125.0),
-        step=0.5, log=True, group="leverage")
-    lognormal_sigma: float = _p(
-        "float", 0.8, "Log-space standard deviation of the lognormal.", bounds=(0.05, 2.0),
-        step=0.05, group="leverage")
-    lognormal_tiers: int = _p(
-        "int", 5, "Number of quantile tiers the lognormal is split into.", unit="tiers",
-        bounds=(1, 12), step=1, group="leverage")
+    leverage_median: float = _p(
+        "float", 15.0,
+        "Median leverage of new notional (before truncation) for leverage_mode='continuous'. "
+        "Liquidated BitMEX traders averaged about 60x (Cheng et al. 2021), a population biased "
+        "to high leverage; the median of all open notional is lower.",
+        unit="x", bounds=(1.5, 125.0), step=0.5, log=True, group="leverage")
+    leverage_sigma: float = _p(
+        "float", 1.0, "Log-space standard deviation of the leverage lognormal.",
+        bounds=(0.05, 2.5), step=0.05, group="leverage")
+    leverage_points: int = _p(
+        "int", 6,
+        "Number of leverage points the continuous distribution is represented by (each is a "
+        "population tier per position size).",
+        unit="points", bounds=(1, 16), step=1, group="leverage")
+    max_leverage: float = _p(
+        "float", 125.0,
+        "Largest leverage anyone holds. The venue's own maximum applies as well when the candles "
+        "name their exchange (Binance BTCUSDT 125x, Bybit and OKX 100x, Hyperliquid 40x), and "
+        "the position's bracket caps it (Binance: 100x above 50k USD, 50x above 250k, ...).",
+        unit="x", bounds=(2.0, 125.0), step=1.0, log=True, group="leverage")
     # -- margin -----------------------------------------------------------------------------
     brackets: str = _p(
         "choice", DEFAULT_BRACKETS,
@@ -128,10 +153,18 @@ class ModelParams:
         "a CSV of your own (liqlab.model.margin.load_brackets).",
         choices=tuple(shipped_brackets()), group="margin")
     position_usd: float = _p(
-        "float", 10_000.0,
-        "Representative position notional: picks the bracket (MMR, cum) of the exact "
-        "liquidation price.", unit="USD", bounds=(10.0, 5e8), step=1000.0, log=True,
-        group="margin")
+        "float", 20_000.0,
+        "Median position notional: each position size picks its bracket (MMR, cum) of the exact "
+        "liquidation price and its bracket's leverage cap.", unit="USD", bounds=(10.0, 5e8),
+        step=1000.0, log=True, group="margin")
+    size_points: int = _p(
+        "int", 2,
+        "Number of position sizes (equally likely quantiles of a lognormal around position_usd "
+        "with size_sigma): large positions sit in higher brackets, closer to their entry.",
+        unit="points", bounds=(1, 5), step=1, group="margin")
+    size_sigma: float = _p(
+        "float", 2.0, "Log-space standard deviation of position notional (0 = one size).",
+        bounds=(0.0, 4.0), step=0.1, group="margin")
     # -- closing and decay ------------------------------------------------------------------
     close_policy: str = _p(
         "choice", "proportional",
@@ -141,10 +174,28 @@ class ModelParams:
         "data) and both others than proportional are slower.",
         choices=("proportional", "oldest", "nearest"), group="closing")
     decay_half_life_days: float = _p(
-        "float", 30.0,
-        "Outstanding notional halves every this many days (positions closed for reasons the net "
-        "open interest does not show); 0 turns decay off.",
+        "float", 14.0,
+        "Half-life of a 10x position: outstanding notional at leverage L halves every "
+        "decay_half_life_days * (10 / L) ** decay_leverage_exponent days (positions closed for "
+        "reasons the net open interest does not show); 0 turns decay off. Default from the "
+        "per-tier lifetimes of bendizziesmith/liqmap (14 days at 10x).",
         unit="days", bounds=(0.0, 3650.0), step=1.0, group="closing")
+    decay_leverage_exponent: float = _p(
+        "float", 1.4,
+        "How fast lifetimes shorten with leverage (0 = one half-life for every tier). 1.4 gives "
+        "about 13 hours at 100x, 3.8 days at 25x, 14 days at 10x and 75 days at 3x, close to "
+        "liqmap's 12 h / 2-5 d / 14 d / 60 d.",
+        bounds=(0.0, 3.0), step=0.1, group="closing")
+    exit_rate: float = _p(
+        "float", 0.5,
+        "Exits before liquidation (stops, take-profits, top-ups): a level next to the price "
+        "loses notional at this rate per hour, falling linearly to 0 at exit_distance. "
+        "0 = nobody leaves early.",
+        unit="per hour", bounds=(0.0, 20.0), step=0.05, group="closing")
+    exit_distance: float = _p(
+        "float", 0.01,
+        "How close (relative to the price) a level must be for its holders to start leaving.",
+        unit="share of price", bounds=(0.0005, 0.1), step=0.0005, log=True, group="closing")
     # -- price grid -------------------------------------------------------------------------
     bin_mode: str = _p(
         "choice", "relative",
@@ -157,10 +208,12 @@ class ModelParams:
         "float", 50.0, "Bin width for bin_mode='absolute'.", unit="USD", bounds=(1e-4, 1e5),
         step=1.0, log=True, group="grid")
     grid_range: float = _p(
-        "float", 2.0,
-        "The grid spans [p0 / grid_range, p0 * grid_range] around the first candle's open p0 "
-        "(never fitted to later prices); a price or level outside it is an error that says so.",
-        unit="x", bounds=(1.05, 100.0), step=0.1, group="grid")
+        "float", 0.0,
+        "0 (default): the grid covers every level the data needs. Otherwise it spans "
+        "[p0 / grid_range, p0 * grid_range] around the first candle's open p0, and a level "
+        "outside it is an error that says so. Bin edges are anchored (exp(k * bin_rel) or "
+        "k * bin_usd), so the extent changes no value.",
+        unit="x (0 = auto)", bounds=(0.0, 100.0), step=0.1, group="grid")
     # -- data -------------------------------------------------------------------------------
     oi_max_gap_hours: float = _p(
         "float", 6.0,
@@ -172,9 +225,12 @@ class ModelParams:
         for f in dataclasses.fields(self):
             spec = _spec_of(f)
             object.__setattr__(self, f.name, _check(spec, getattr(self, f.name)))
-        if self.leverage_mode == "tiers" and len(self.leverage_weights) != len(self.leverage_tiers):
+        if len(self.leverage_weights) != len(self.leverage_tiers):
             raise ValueError(f"leverage_weights has {len(self.leverage_weights)} entries but "
                              f"leverage_tiers has {len(self.leverage_tiers)}; give one weight per tier")
+        if 0 < self.grid_range < 1.05:
+            raise ValueError(f"ModelParams.grid_range = {self.grid_range!r}: use 0 (sized from the "
+                             "data) or a factor of at least 1.05")
         if len(self.entry_weights) != 4:
             raise ValueError("entry_weights needs 4 weights: open, high, low, close")
 

@@ -19,13 +19,13 @@ def _frame(rows, start="2024-01-01", bar="1h"):
 
 
 def _compare(prep, rtol=1e-9):
-    args = prep.kernel_args(True)
-    sw, tot, clipped = run_kernel(*args)
-    heat, heat_t = args[-2], args[-1]
-    rsw, rheat, rheat_t, rtot = run_reference(prep)
+    cd, md, heat, heat_t = prep.kernel_args(True)
+    sw, ex, tot, clipped = run_kernel(cd, md, heat, heat_t)
+    rsw, rex, rheat, rheat_t, rtot = run_reference(prep)
     assert clipped == 0
     scale = max(float(np.abs(rtot).max()), 1.0)
     np.testing.assert_allclose(sw, rsw, rtol=rtol, atol=rtol * scale)
+    np.testing.assert_allclose(ex, rex, rtol=rtol, atol=rtol * scale)
     np.testing.assert_allclose(heat, rheat, rtol=rtol, atol=rtol * scale)
     np.testing.assert_allclose(heat_t, rheat_t, rtol=1e-6, atol=1e-6 * scale)
     np.testing.assert_allclose(tot, rtot, rtol=rtol, atol=rtol * scale)
@@ -50,10 +50,16 @@ def random_case(draw):
         oi = pd.Series(rng.uniform(500, 1500, n), index=stamps, name="oi_usd")
     tiers = draw(st.sampled_from([(3.0,), (5.0, 20.0), (3.0, 10.0, 20.0)]))
     params = liqlab.ModelParams(
+        leverage_mode=draw(st.sampled_from(["tiers", "continuous"])),
+        leverage_points=draw(st.sampled_from([1, 3, 5])), max_leverage=20.0,
+        size_points=draw(st.sampled_from([1, 2])), position_usd=draw(st.sampled_from([1e4, 3e5])),
+        entry_body_share=draw(st.sampled_from([0.0, 0.6])),
+        exit_rate=draw(st.sampled_from([0.0, 0.7])), exit_distance=draw(st.sampled_from([0.02, 0.05])),
+        decay_leverage_exponent=draw(st.sampled_from([0.0, 1.4])),
         inflow_volume_share=draw(st.sampled_from([0.0, 0.01, 0.3])) if use_oi else 0.1,
         inflow_oi_share=draw(st.sampled_from([0.0, 1.0])),
         close_policy=draw(st.sampled_from(["proportional", "oldest", "nearest"])),
-        entry=draw(st.sampled_from(["close", "anchors", "uniform"])), uniform_points=3,
+        entry=draw(st.sampled_from(["close", "anchors", "uniform", "range"])), uniform_points=3,
         side_rule=draw(st.sampled_from(["even", "direction"])), side_skew=0.4,
         leverage_tiers=tiers, leverage_weights=tuple(rng.uniform(0.1, 1, len(tiers))),
         decay_half_life_days=draw(st.sampled_from([0.0, 0.5, 30.0])),
@@ -75,9 +81,9 @@ def test_kernel_equals_reference_on_real_data(policy):
     """Binance BTCUSDT 5m, 2025-10-09 18:00 .. 10-10 23:55 (the cascade), Hyperliquid OI."""
     c = liqlab.load_sample("binance_btcusdt_5m").loc["2025-10-09 18:00":"2025-10-10 23:55"]
     oi = liqlab.load_sample("hyperliquid_btc_oi_1h")
-    params = liqlab.ModelParams(close_policy=policy, bin_rel=0.002, grid_range=1.55)
+    params = liqlab.ModelParams(close_policy=policy, bin_rel=0.002)
     prep = prepare(c, oi, params, step="1h")
-    assert prep.grid.n < 450 and len(c) == 360
+    assert prep.grid.n < 700 and len(c) == 360
     _compare(prep)
 
 
@@ -90,9 +96,10 @@ def test_three_candles_by_hand():
     its own range, so it is opened and swept in that candle (another 100 USD)."""
     candles = _frame([(100, 100, 100, 100, 1), (100, 101, 95, 96, 0), (96, 97, 90, 92, 0),
                       (92, 100, 90, 100, 1)])
-    params = liqlab.ModelParams(inflow_volume_share=1.0, leverage_tiers=(10.0,), leverage_weights=(1.0,),
-                                entry="close", decay_half_life_days=0.0, bin_mode="absolute",
-                                bin_usd=0.5, grid_range=1.5)
+    params = liqlab.ModelParams(inflow_volume_share=1.0, leverage_mode="tiers", leverage_tiers=(10.0,),
+                                leverage_weights=(1.0,), size_points=1, position_usd=10_000.0,
+                                entry="close", decay_half_life_days=0.0, exit_rate=0.0,
+                                bin_mode="absolute", bin_usd=0.5, grid_range=1.5)
     r = liqlab.estimate(candles, params=params, step="1h")
     assert r.swept["long_usd"].tolist() == pytest.approx([0, 0, 100, 100], abs=1e-9)
     assert r.swept["short_usd"].tolist() == pytest.approx([0, 0, 0, 0], abs=1e-9)
@@ -110,20 +117,91 @@ def test_three_candles_by_hand():
 
 
 def test_renormalisation_keeps_kernel_equal_to_reference():
-    """A 0.001-day half-life shrinks each side's scale factor by 2**-3.5 per 5m candle, so the
-    kernel renormalises its grid about every 95 candles; the reference never needs to."""
+    """A 0.001-day half-life for every tier shrinks each tier's scale factor by 2**-3.5 per 5m
+    candle, so the kernel renormalises each tier about every 95 candles; the reference never
+    needs to."""
     c = liqlab.load_sample("binance_btcusdt_5m").loc["2025-10-01 00:00":"2025-10-01 23:55"]
-    params = liqlab.ModelParams(decay_half_life_days=0.001, bin_rel=0.002, grid_range=1.3)
+    params = liqlab.ModelParams(decay_half_life_days=0.001, decay_leverage_exponent=0.0,
+                                bin_rel=0.002, max_leverage=50.0, leverage_points=4, size_points=1)
     prep = prepare(c, None, params, step="1h")
-    assert np.prod(prep.decay) < 1e-200
+    slowest = prep.pop.half_life.max()
+    assert np.prod(0.5 ** (prep.days / slowest)) < 1e-200
     _compare(prep)
 
 
-def test_lognormal_tiers_are_its_quantile_midpoints():
-    """median 20x, sigma 0.8, 5 tiers: quantiles 0.1, 0.3, 0.5, 0.7, 0.9 have z = -1.2816,
-    -0.5244, 0, 0.5244, 1.2816, so leverage 20 * exp(0.8 z) = 20 * (0.3587, 0.6574, 1, 1.5212,
-    2.7879) = 7.174, 13.147, 20, 30.425, 55.758."""
+def test_continuous_leverage_points_and_their_weights_by_integration():
+    """median 15x, sigma 1, 6 points from 2x to 125x evenly in log leverage: 2, 4.573, 10.456,
+    23.909, 54.668, 125. Each weight is the lognormal's probability over the point's cell (log
+    midpoints between points; the outer cells end at 2x and 125x), renormalised: integrated
+    here numerically from the density, not from the normal CDF the code uses."""
     from liqlab.model.estimator import leverage_tiers
-    lev, w = leverage_tiers(liqlab.ModelParams(leverage_mode="lognormal"))
-    np.testing.assert_allclose(lev, [7.174, 13.147, 20.0, 30.425, 55.758], rtol=1e-4)
-    np.testing.assert_allclose(w, 0.2)
+    lev, w = leverage_tiers(liqlab.ModelParams(leverage_median=15.0, leverage_sigma=1.0,
+                                               leverage_points=6, max_leverage=125.0))
+    np.testing.assert_allclose(lev, [2.0, 4.5731, 10.4564, 23.9088, 54.6681, 125.0], rtol=1e-4)
+    x = np.log(lev)
+    edges = np.concatenate([[x[0]], (x[1:] + x[:-1]) / 2, [x[-1]]])
+    mass = []
+    for a, b in zip(edges[:-1], edges[1:]):
+        z = np.linspace(a, b, 20001)
+        pdf = np.exp(-0.5 * ((z - np.log(15.0)) / 1.0) ** 2) / np.sqrt(2 * np.pi)
+        mass.append(np.trapezoid(pdf, z) if hasattr(np, "trapezoid") else np.trapz(pdf, z))
+    np.testing.assert_allclose(w, np.array(mass) / sum(mass), rtol=1e-6)
+    assert w[-1] < 0.03 < 0.25 < w[2]   # the 125x tail is thin (2.8 %), the middle heavy
+
+
+def test_population_caps_by_venue_and_bracket_and_lifetimes_by_leverage():
+    """Hyperliquid caps leverage at 40x; on Binance a 100,000 USD position sits in the
+    50k..250k bracket (MMR 0.5 %, cum 50 USD, at most 100x). Lifetimes: 14 days at 10x times
+    (10 / L) ** 1.4: 100x -> 14 * 10 ** -1.4 = 0.5574 days."""
+    from liqlab.model.estimator import population
+    base = dict(leverage_points=4, size_points=1)
+    hl = population(liqlab.ModelParams(**base), "hyperliquid")
+    assert hl.leverage.max() == pytest.approx(40.0) and hl.cap == 40.0
+    big = population(liqlab.ModelParams(position_usd=100_000.0, **base), "binance")
+    assert big.leverage.max() == pytest.approx(100.0)
+    # exact LP factor of the 100x long in that bracket: ((1 - 1/100) - 50/100000) / (1 - 0.005)
+    assert big.fac[0, -1] == pytest.approx((0.99 - 0.0005) / 0.995)
+    life = population(liqlab.ModelParams(leverage_mode="tiers", leverage_tiers=(10.0, 100.0),
+                                         leverage_weights=(1, 1), size_points=1), "binance")
+    np.testing.assert_allclose(life.half_life, [14.0, 14.0 * 10 ** -1.4])
+    assert life.group_labels == ["10x", "100x"]
+
+
+def test_range_entry_weights_by_hand():
+    """Open 100, high 104, low 96, close 102, 4 slices of 2 USD (96-98-100-102-104), body
+    100..102 = the third slice; body share 0.5: 0.5/4 each + 0.5 on the third. A doji at the
+    top (open = close = 104) puts the body share on the last slice; high == low spreads evenly."""
+    from liqlab.model.estimator import entry_weights
+    p = liqlab.ModelParams(entry="range", uniform_points=4, entry_body_share=0.5)
+    w = entry_weights(p, np.array([100.0, 104.0, 50.0]), np.array([104.0, 104.0, 50.0]),
+                      np.array([96.0, 96.0, 50.0]), np.array([102.0, 104.0, 50.0]))
+    np.testing.assert_allclose(w[0], [0.125, 0.125, 0.625, 0.125])
+    np.testing.assert_allclose(w[1], [0.125, 0.125, 0.125, 0.625])
+    np.testing.assert_allclose(w[2], [0.25, 0.25, 0.25, 0.25])
+    np.testing.assert_allclose(w.sum(axis=1), 1.0)
+
+
+def test_exit_hazard_by_hand():
+    """One 10x long level at 100 * 0.9 / 0.996 = 90.361 (absolute 0.5 USD bins: 37.6 % on the
+    90.25 centre, 62.4 % on 90.75). exit_distance 0.01 at close 91 is ceil(0.91 / 0.5) = 2
+    bins. Candle 1's low 90.8 sweeps nothing (centres >= 90.8 are empty); the nearest surviving
+    bin (90.75, k = 1) keeps exp(-rate * 1 h * 2/2), the next (90.25, k = 2) exp(-rate * 1/2)."""
+    candles = _frame([(100, 100, 100, 100, 1), (100, 100, 90.8, 91, 0)])
+    rate = 0.8
+    params = liqlab.ModelParams(inflow_volume_share=1.0, leverage_mode="tiers", leverage_tiers=(10.0,),
+                                leverage_weights=(1.0,), size_points=1, position_usd=10_000.0,
+                                entry="close", decay_half_life_days=0.0, exit_rate=rate,
+                                exit_distance=0.01, bin_mode="absolute", bin_usd=0.5, grid_range=1.5)
+    r = liqlab.estimate(candles, params=params, step="1h")
+    lp = 90 / 0.996
+    w = (lp - 90.25) / 0.5
+    upper, lower = 100 * w, 100 * (1 - w)
+    kept = upper * np.exp(-rate) + lower * np.exp(-rate / 2)
+    assert r.exited["long_usd"].tolist() == pytest.approx([0.0, 100 - kept])
+    assert r.swept["long_usd"].sum() == pytest.approx(0.0, abs=1e-12)
+    last = r.heatmap["long_usd"].isel(time=-1)
+    assert float(last.sel(price=90.75)) == pytest.approx(upper * np.exp(-rate))
+    assert float(last.sel(price=90.25)) == pytest.approx(lower * np.exp(-rate / 2))
+    t = r.meta["totals"]["long"]
+    assert t["opened"] == pytest.approx(t["outstanding"] + t["swept"] + t["exited"] + t["closed"]
+                                        + t["decayed"])

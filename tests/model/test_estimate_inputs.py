@@ -16,7 +16,7 @@ def _hourly(rows, start="2024-01-01"):
 
 
 FLAT = [(100, 101, 99, 100, 0)] * 3
-ONLY_OI = liqlab.ModelParams(inflow_volume_share=0.0, inflow_oi_share=1.0, grid_range=1.5)
+ONLY_OI = liqlab.ModelParams(inflow_volume_share=0.0, inflow_oi_share=1.0)
 
 
 def _oi(stamps, values):
@@ -98,7 +98,7 @@ OI = liqlab.load_sample("hyperliquid_btc_oi_1h")
     (lambda: dict(candles=C5, step="1min"), "shorter than the bar"),
     (lambda: dict(candles=C5, step="5min", max_columns=100), "exceed max_columns"),
     (lambda: dict(candles=C5, mark=liqlab.load_sample("binance_btcusdt_mark_1h")), "coarser mark"),
-    (lambda: dict(candles=C5.iloc[:10], params=liqlab.ModelParams(position_usd=2e6)), "outside"),
+    (lambda: dict(candles=C5.iloc[:10], params=liqlab.ModelParams(leverage_median=300.0)), "out of bounds"),
 ])
 def test_bad_input_is_a_clear_error(make, msg):
     with pytest.raises(ValueError, match=msg):

@@ -35,7 +35,10 @@ def test_aggregate_is_the_sum_of_each_exchange(many):
 def test_each_exchange_equals_its_own_estimate_on_the_common_grid(many):
     bn, by, oi, params, r = many
     a = r.by_exchange["binance"]
-    alone = liqlab.estimate(bn, oi=oi, params=params, step=r.meta["step"])
+    from liqlab.model.grid import PriceGrid
+    gi = r.meta["grid_info"]
+    grid = PriceGrid(relative=gi["bin_mode"] == "relative", step=gi["bin_step"], k0=gi["k0"], n=gi["n_bins"])
+    alone = liqlab.estimate(bn, oi=oi, params=params, step=r.meta["step"], grid=grid)
     np.testing.assert_array_equal(alone.swept.to_numpy(), a.swept.to_numpy())
     np.testing.assert_array_equal(alone.heatmap["long_usd"], a.heatmap["long_usd"])
 

@@ -61,7 +61,7 @@ def test_out_of_bounds_is_a_clear_error(changes, msg):
 
 def test_replace_validates_and_keeps_the_rest():
     p = ModelParams().replace(side_rule="direction", side_skew=0.3)
-    assert (p.side_rule, p.side_skew, p.entry) == ("direction", 0.3, "anchors")
+    assert (p.side_rule, p.side_skew, p.entry) == ("direction", 0.3, "range")
     with pytest.raises(ValueError, match="unknown parameter"):
         p.replace(nonsense=1)
     with pytest.raises(ValueError, match="out of bounds"):
@@ -79,5 +79,5 @@ def test_readme_parameter_table_is_current():
     spec = importlib.util.spec_from_file_location("params_table", ROOT / "scripts" / "params_table.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    text = (ROOT / "README.md").read_text()
-    assert mod.render(text) == text, "README parameter table is stale: run python scripts/params_table.py"
+    text = (ROOT / "docs" / "model.md").read_text()
+    assert mod.render(text) == text, "docs/model.md parameter table is stale: run python scripts/params_table.py"
