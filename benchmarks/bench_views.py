@@ -73,7 +73,7 @@ def window_data(name: str, candles: pd.DataFrame, oi, sample: str):
     start = candles.index[0]
     end = candles.index[-1] + pd.Timedelta(minutes=1)
     ex = candles.attrs.get("exchange", "binance")
-    how = OiSource(ex, "none", "none embedded for these dates") if oi is None else \
+    how = OiSource(ex, "none", "none embedded for these dates", 0.0) if oi is None else \
         OiSource(ex, "own", "bootstrapped from hyperliquid_btc_oi_1h")
     return WindowData(name, end, start, {ex: {"candles": candles, "oi": oi}}, {ex: sample},
                       None, None, {ex: how}, [])

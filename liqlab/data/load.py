@@ -80,7 +80,7 @@ _SAME_AS = {"binance_btc_1h_multivenue"}  # the same series as binance_btcusdt_1
 class OiSource:
     """Which open interest drives one exchange: ``kind`` 'own', 'proxy' or 'none'; ``origin``
     the series (a sample name or store partition) or, for 'none', why; ``share`` the factor
-    applied to the series (a proxy's volume share; 1 for its own)."""
+    applied to the series (a proxy's volume share; 1 for its own; 0 for none)."""
     exchange: str
     kind: str
     origin: str
@@ -191,10 +191,11 @@ def _oi_gap(oi: pd.Series, t0: pd.Timestamp, end: pd.Timestamp) -> str | None:
     """Why ``oi`` cannot drive candles from ``t0`` to ``end`` (None when it can): it needs a
     value at or before ``t0`` and no step longer than :data:`OI_MAX_GAP` from there to ``end``
     (so the estimator's as-of value is never older than that)."""
+    if not len(oi):
+        return "has no value"
+    if oi.index[0] > t0:
+        return f"starts {oi.index[0]:%Y-%m-%d %H:%M}, after the candles' start {t0:%Y-%m-%d %H:%M}"
     idx = oi.index[oi.index < end]
-    if not len(idx) or idx[0] > t0:
-        first = f"starts {idx[0]:%Y-%m-%d %H:%M}" if len(idx) else "has no value"
-        return f"{first}, after the candles' start {t0:%Y-%m-%d %H:%M}"
     idx = idx[max(int(idx.searchsorted(t0, side="right")) - 1, 0):].append(pd.DatetimeIndex([end]))
     steps = pd.Series(idx[1:] - idx[:-1], index=idx[:-1])
     if steps.max() > OI_MAX_GAP:
@@ -476,7 +477,7 @@ def load_window(window: str, end, exchanges: list[str] | None = None, *, source:
             users.append(ex)
         else:
             oi_src[ex] = OiSource(ex, "none", f"{why}; the {PROXY_EXCHANGE} proxy {gap}"
-                                  if proxy is not None else f"{why}; {p_origin}")
+                                  if proxy is not None else f"{why}; {p_origin}", 0.0)
     shares = None
     while users:
         shares = volume_shares({ex: raw[ex] for ex in users}, data_start, start) if len(users) > 1 \
@@ -486,7 +487,7 @@ def load_window(window: str, end, exchanges: list[str] | None = None, *, source:
         late = max(users, key=lambda e: t0[e])  # no common warm-up bar: the latest starter goes
         users.remove(late)
         oi_src[late] = OiSource(late, "none", "no warm-up bars shared with the other exchanges "
-                                "to measure its volume share of the proxy")
+                                "to measure its volume share of the proxy", 0.0)
     for ex in users:
         oi[ex] = (proxy * shares[ex]).rename("oi_usd")
         oi_src[ex] = OiSource(ex, "proxy", p_origin, shares[ex])

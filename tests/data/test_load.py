@@ -215,3 +215,20 @@ def test_store_errors_say_what_to_do(tmp_path, filled):
         load_window("1w", "2025-09-25T00:00Z", source="store", store=filled)
     with pytest.raises(ValueError, match="not a perpetual symbol"):
         load_window("3d", "latest", source="store", store=filled, symbol="../../etc")
+
+
+def test_an_exchange_without_warm_up_bars_gets_no_share_and_the_notes_say_so(tmp_path):
+    """Bybit's stored candles begin at the window's left edge: no warm-up volume to measure its
+    share with (the window's own volume would be lookahead), so it runs volume-only and Binance
+    keeps the whole proxy."""
+    store = liqlab.Store(tmp_path / "s")
+    w = "binance", "bybit"
+    for ex, first in zip(w, (FIRST, END - pd.Timedelta("3D"))):
+        store_window.write(store, liqlab.load_sample(f"{ex}_btcusdt_5m"), "candles", ex, "BTCUSDT",
+                           "5m", first, END)
+    store_window.write(store, PROXY.to_frame(), "oi", "hyperliquid", "BTC", "1h", FIRST - pd.Timedelta("1D"), END)
+    d = load_window("3d", "latest", source="store", store=store)
+    assert d.exchanges == ["binance", "bybit"]
+    assert d.oi_sources["binance"].kind == "proxy" and d.oi_sources["binance"].share == 1.0
+    assert d.oi_sources["bybit"].kind == "none" and "no warm-up bars" in d.oi_sources["bybit"].origin
+    assert "bybit: candles start after the 7-day warm-up should begin" in d.notes
