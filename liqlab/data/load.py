@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
 
@@ -227,6 +228,20 @@ def volume_shares(candles: dict[str, pd.DataFrame], start, until) -> dict[str, f
 
 
 # ------------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _sample_tables() -> tuple[pd.DataFrame, dict[str, str], tuple[str, ...]]:
+    """The embedded candle samples as a table of windows to pick from, the open-interest sample
+    of each exchange, and the liquidation samples (the registry is fixed: read it once)."""
+    from liqlab.data import samples
+    cs = candle_samples()
+    cs = cs[~cs["name"].isin(_SAME_AS)]
+    table = cs.rename(columns={"name": "key"}).assign(
+        timeframe=[samples.SAMPLES[n].timeframe for n in cs["name"]])
+    s = samples.list_samples()
+    oi = dict(zip(s.loc[s["kind"] == "oi", "exchange"], s.loc[s["kind"] == "oi", "name"]))
+    return table, oi, tuple(s.loc[s["kind"] == "liquidations", "name"])
+
+
 class _Samples:
     """The embedded samples as a source of windows."""
     where = "embedded"
@@ -234,12 +249,7 @@ class _Samples:
     def __init__(self):
         from liqlab.data import samples
         self._s = samples
-        cs = candle_samples()
-        cs = cs[~cs["name"].isin(_SAME_AS)]
-        self.table = cs.rename(columns={"name": "key"}).assign(
-            timeframe=[samples.SAMPLES[n].timeframe for n in cs["name"]])
-        s = samples.list_samples()
-        self._oi = dict(zip(s.loc[s["kind"] == "oi", "exchange"], s.loc[s["kind"] == "oi", "name"]))
+        self.table, self._oi, self._liq = _sample_tables()
 
     def latest(self):
         raise ValueError("end='latest' is the newest candle of a store (source='store'); the "
@@ -273,9 +283,9 @@ class _Samples:
         return f if len(f) else None
 
     def liquidations(self, exs, start, end):
-        s = self._s.list_samples()
-        liq = [f[(f.index >= start) & (f.index < end)]
-               for f in map(self._s.load_sample, s.loc[s["kind"] == "liquidations", "name"])]
+        """Every embedded liquidation sample's rows in the window (the realised ground truth,
+        whichever exchange recorded it)."""
+        liq = [f[(f.index >= start) & (f.index < end)] for f in map(self._s.load_sample, self._liq)]
         liq = [f for f in liq if len(f)]
         return pd.concat(liq).sort_index() if liq else None
 
@@ -404,15 +414,15 @@ def _pick(table: pd.DataFrame, w, start, data_start, end, exchanges) -> tuple[di
     window (``short``); then venues coarser than the finest picked (and the window's bar) are
     left out, with a note."""
     picked, short = {}, set()
-    for ex in dict.fromkeys(table["exchange"]):
+    rows = list(table.itertuples())      # finest bar first
+    for ex in dict.fromkeys(r.exchange for r in rows):
         if exchanges is not None and ex not in exchanges:
             continue
-        mine = table[table["exchange"] == ex]
-        covers = mine[(mine["start"] <= start) & (mine["end"] >= end - mine["bar"])]
-        full = covers[covers["start"] <= data_start]
-        if len(covers):
-            picked[ex] = next((full if len(full) else covers).itertuples())
-            short |= set() if len(full) else {ex}
+        covers = [r for r in rows if r.exchange == ex and r.start <= start and r.end >= end - r.bar]
+        full = [r for r in covers if r.start <= data_start]
+        if covers:
+            picked[ex] = (full or covers)[0]
+            short |= set() if full else {ex}
     notes = []
     if picked:
         limit = max(w.bar, min(r.bar for r in picked.values()))
