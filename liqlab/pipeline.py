@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from liqlab.data import windows
 from liqlab.data.load import WindowData
+from liqlab.model.estimator import estimate_many
+from liqlab.model.params import ModelParams
 
 __all__ = ["estimate_window", "grid_range_needed"]
 
@@ -37,9 +39,6 @@ def estimate_window(data: WindowData, params=None):
     the grid is widened to :func:`grid_range_needed` and ``result.meta['grid_widened']`` says so.
     Funding is not passed (only the 'funding' side rule uses it; the panels show it).
     """
-    from liqlab.model.estimator import estimate_many
-    from liqlab.model.params import ModelParams
-
     params = params or ModelParams()
     need = grid_range_needed(data)
     widened = need > params.grid_range

@@ -47,6 +47,9 @@ from functools import lru_cache
 import pandas as pd
 
 from liqlab._time import bar_size, timeframe
+from liqlab.data import samples
+from liqlab.data.store import Store
+from liqlab.data.windows import WINDOWS, resample_candles, window_inputs
 
 __all__ = ["AGGREGATE", "CASCADES", "OI_MAX_GAP", "PROXY_EXCHANGE", "SOURCES", "OiSource", "WindowData",
            "candle_samples", "load_window", "store_end", "store_exchanges", "volume_shares"]
@@ -173,8 +176,7 @@ class WindowData:
 # ------------------------------------------------------------------------------------------
 def candle_samples() -> pd.DataFrame:
     """The embedded candle samples (name, exchange, bar, start, end), finest bar first."""
-    from liqlab.data.samples import list_samples
-    s = list_samples()
+    s = samples.list_samples()
     s = s[s["kind"] == "candles"].copy()
     s["bar"] = s["timeframe"].map(timeframe)
     return s.sort_values(["bar", "name"])[["name", "exchange", "bar", "start", "end"]]
@@ -209,7 +211,6 @@ def volume_shares(candles: dict[str, pd.DataFrame], start, until) -> dict[str, f
     """Each exchange's share of the summed base volume over the bars in ``[start, until)`` that
     every exchange has, complete, at the coarsest bar among them. ``None`` when they share no
     such bar or trade nothing there."""
-    from liqlab.data.windows import resample_candles
     bar = max(bar_size(c) for c in candles.values())
     vols = {}
     for ex, c in candles.items():
@@ -232,7 +233,6 @@ def volume_shares(candles: dict[str, pd.DataFrame], start, until) -> dict[str, f
 def _sample_tables() -> tuple[pd.DataFrame, dict[str, str], tuple[str, ...]]:
     """The embedded candle samples as a table of windows to pick from, the open-interest sample
     of each exchange, and the liquidation samples (the registry is fixed: read it once)."""
-    from liqlab.data import samples
     cs = candle_samples()
     cs = cs[~cs["name"].isin(_SAME_AS)]
     table = cs.rename(columns={"name": "key"}).assign(
@@ -247,7 +247,6 @@ class _Samples:
     where = "embedded"
 
     def __init__(self):
-        from liqlab.data import samples
         self._s = samples
         self.table, self._oi, self._liq = _sample_tables()
 
@@ -291,13 +290,12 @@ class _Samples:
 
 
 def _store(store):
-    from liqlab.data.store import Store
     return store if isinstance(store, Store) else Store(os.fspath(store))
 
 
 def _market_id(exchange: str, symbol: str) -> str:
     """The id the fetcher stores ``symbol`` under for ``exchange`` (validated)."""
-    from liqlab.data.exchanges.clients import EXCHANGES, market_for, parse_symbol
+    from liqlab.data.exchanges.clients import EXCHANGES, market_for, parse_symbol  # ccxt: only for a store
     if exchange in EXCHANGES:
         return market_for(exchange, symbol).id
     base, quote = parse_symbol(symbol)
@@ -442,8 +440,6 @@ def load_window(window: str, end, exchanges: list[str] | None = None, *, source:
     its folder; ``symbol`` in any spelling, e.g. ``BTCUSDT`` or ``BTC/USDT:USDT``; ``end='latest'``
     ends at the newest stored candle, so loading again after a fetch shows the new data).
     Which candles and which open interest each exchange gets: see the module docstring."""
-    from liqlab.data.windows import WINDOWS, window_inputs
-
     if window not in WINDOWS:
         raise ValueError(f"unknown window {window!r}; choose one of {', '.join(WINDOWS)}")
     if source not in SOURCES:
