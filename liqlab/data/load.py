@@ -432,6 +432,44 @@ def _pick(table: pd.DataFrame, w, start, data_start, end, exchanges) -> tuple[di
     return {e: picked[e] for e in order}, short & set(order), notes
 
 
+def _open_interest(src, raw: dict[str, pd.DataFrame], t0: dict[str, pd.Timestamp], data_start, start,
+                   end) -> tuple[dict[str, pd.Series], dict[str, OiSource]]:
+    """The open interest of each exchange in ``raw`` (its candles; ``t0`` their first time):
+    its own, else its volume share of the proxy, else none (the module docstring has the rule)."""
+    oi_src: dict[str, OiSource] = {}
+    oi: dict[str, pd.Series] = {}
+    lacking: dict[str, str] = {}
+    for ex in raw:
+        s, origin = src.own_oi(ex, t0[ex], end)
+        gap = None if s is None else _oi_gap(s, t0[ex], end)
+        if s is not None and gap is None:
+            oi[ex], oi_src[ex] = s, OiSource(ex, "own", origin)
+        else:
+            lacking[ex] = origin if s is None else f"{origin} {gap}"
+    proxy, p_origin = src.proxy_oi(min(t0.values()), end) if lacking else (None, "")
+    users = []
+    for ex, why in lacking.items():
+        gap = None if proxy is None else _oi_gap(proxy, t0[ex], end)
+        if proxy is not None and gap is None:
+            users.append(ex)
+        else:
+            oi_src[ex] = OiSource(ex, "none", f"{why}; the {PROXY_EXCHANGE} proxy {gap}"
+                                  if proxy is not None else f"{why}; {p_origin}", 0.0)
+    while users:
+        shares = volume_shares({ex: raw[ex] for ex in users}, data_start, start) if len(users) > 1 \
+            else {users[0]: 1.0}
+        if shares is not None:
+            break
+        late = max(users, key=lambda e: t0[e])  # no common warm-up bar: the latest starter goes
+        users.remove(late)
+        oi_src[late] = OiSource(late, "none", "no warm-up bars shared with the other exchanges "
+                                "to measure its volume share of the proxy", 0.0)
+    for ex in users:
+        oi[ex] = (proxy * shares[ex]).rename("oi_usd")
+        oi_src[ex] = OiSource(ex, "proxy", p_origin, shares[ex])
+    return oi, oi_src
+
+
 def load_window(window: str, end, exchanges: list[str] | None = None, *, source: str = "samples",
                 store=None, symbol: str = "BTCUSDT") -> WindowData:
     """Load ``window`` (a name of :data:`liqlab.WINDOWS`) ending at ``end`` (UTC) for every
@@ -465,38 +503,7 @@ def load_window(window: str, end, exchanges: list[str] | None = None, *, source:
     rows = {**everyone, **picked}
     raw = {ex: src.candles(r, data_start, end) for ex, r in rows.items()}
     t0 = {ex: max(data_start, c.index[c.index >= data_start][0]) for ex, c in raw.items()}
-    oi_src: dict[str, OiSource] = {}
-    oi: dict[str, pd.Series] = {}
-    lacking: dict[str, str] = {}
-    for ex in rows:
-        s, origin = src.own_oi(ex, t0[ex], end)
-        gap = None if s is None else _oi_gap(s, t0[ex], end)
-        if s is not None and gap is None:
-            oi[ex], oi_src[ex] = s, OiSource(ex, "own", origin)
-        else:
-            lacking[ex] = origin if s is None else f"{origin} {gap}"
-    proxy, p_origin = src.proxy_oi(min(t0.values()), end) if lacking else (None, "")
-    users = []
-    for ex, why in lacking.items():
-        gap = None if proxy is None else _oi_gap(proxy, t0[ex], end)
-        if proxy is not None and gap is None:
-            users.append(ex)
-        else:
-            oi_src[ex] = OiSource(ex, "none", f"{why}; the {PROXY_EXCHANGE} proxy {gap}"
-                                  if proxy is not None else f"{why}; {p_origin}", 0.0)
-    shares = None
-    while users:
-        shares = volume_shares({ex: raw[ex] for ex in users}, data_start, start) if len(users) > 1 \
-            else {users[0]: 1.0}
-        if shares is not None:
-            break
-        late = max(users, key=lambda e: t0[e])  # no common warm-up bar: the latest starter goes
-        users.remove(late)
-        oi_src[late] = OiSource(late, "none", "no warm-up bars shared with the other exchanges "
-                                "to measure its volume share of the proxy", 0.0)
-    for ex in users:
-        oi[ex] = (proxy * shares[ex]).rename("oi_usd")
-        oi_src[ex] = OiSource(ex, "proxy", p_origin, shares[ex])
+    oi, oi_src = _open_interest(src, raw, t0, data_start, start, end)
     inputs = {ex: window_inputs(w, end, raw[ex], oi.get(ex), mark=src.mark(ex, r, data_start, end))
               for ex, r in picked.items()}
     notes += [f"{ex}: candles start after the {w.warmup.days}-day warm-up should begin"
