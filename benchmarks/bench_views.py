@@ -7,7 +7,7 @@ What a slider move costs (``liqlab.views.explorer.Explorer.refresh``), stage by 
 (numba and datashader compiled by one untimed run first), each timed run with a different
 ``inflow_volume_share`` (a slider step of 0.005) so that no cache can help:
 
-- estimate: ``Explorer._estimate`` = ``sources.estimate_window`` (``liqlab.estimate_many`` on
+- estimate: ``Explorer._estimate`` = ``liqlab.pipeline.estimate_window`` (``liqlab.estimate_many`` on
   the window's inputs, per-tier output, warm-up trim), exactly what ``refresh`` runs;
 - aggregate: ``Explorer._mesh`` (crop to the window and the candles' range, long+short summed,
   ``heat.quadmesh``), then the datashader rasterize that ``heat.heatmap`` applies (aggregator
@@ -25,11 +25,11 @@ panel re-evaluated and its bokeh model updated in place; no browser).
 
 The data: 1 week = the last 10,080 real Binance BTCUSDT 1-minute candles of the embedded sample
 ``binance_btcusdt_1m`` (2023-08; no real open interest of those dates is embedded, so the inflow
-is volume-only, as ``sources.load_window`` does for such windows); 1 year = 525,600 1m candles
+is volume-only, as ``liqlab.data.load_window`` does for such windows); 1 year = 525,600 1m candles
 block-bootstrapped from the same real sample, with hourly open interest bootstrapped from
 Hyperliquid's (``bench_estimate.bootstrap_year``). No warm-up: the window is the whole input.
 Default ModelParams (5 tiers x 2 sides, bin_rel 0.001; the grid widened as
-``sources.estimate_window`` does when the window's prices need it).
+``liqlab.pipeline.estimate_window`` does when the window's prices need it).
 
 Target (issue "Interactive exploration"): slider move to new image (estimate, aggregate, shade)
 <= 150 ms for 1 week of 1-minute data and <= 1 s for 1 year, warm.
@@ -68,14 +68,15 @@ def load() -> str:
 
 
 def window_data(name: str, candles: pd.DataFrame, oi, sample: str):
-    """A :class:`sources.WindowData` holding ``candles`` (and ``oi``) as the whole window."""
-    from liqlab.views import sources
+    """A :class:`liqlab.data.WindowData` holding ``candles`` (and ``oi``) as the whole window."""
+    from liqlab.data import OiSource, WindowData
     start = candles.index[0]
     end = candles.index[-1] + pd.Timedelta(minutes=1)
     ex = candles.attrs.get("exchange", "binance")
-    return sources.WindowData(name, end, start, {ex: {"candles": candles, "oi": oi}}, {ex: sample},
-                              None if oi is None else oi[(oi.index >= start) & (oi.index < end)],
-                              None, None, [])
+    how = OiSource(ex, "none", "none embedded for these dates", 0.0) if oi is None else \
+        OiSource(ex, "own", "bootstrapped from hyperliquid_btc_oi_1h")
+    return WindowData(name, end, start, {ex: {"candles": candles, "oi": oi}}, {ex: sample},
+                      None, None, {ex: how}, [])
 
 
 def explorer():
@@ -86,10 +87,10 @@ def explorer():
 
 
 def use(ex, data) -> None:
-    from liqlab.views import sources
+    from liqlab.data import AGGREGATE
     ex.data = data
-    ex.exchange.options = [sources.AGGREGATE] + data.exchanges
-    ex.exchange.value = sources.AGGREGATE
+    ex.exchange.options = [AGGREGATE] + data.exchanges
+    ex.exchange.value = AGGREGATE
     ex._estimate()
 
 
@@ -195,7 +196,7 @@ def bench_size(ex, label: str, data, runs: int, render: bool) -> float:
         print(f"  {name:<62} {stats(ts)}{end}")
 
     merge = [a - b - d for a, b, d in zip(stages["estimate"], stages["estimate()"], stages["trim"])]
-    line("estimate   (Explorer._estimate -> sources.estimate_window)", stages["estimate"])
+    line("estimate   (Explorer._estimate -> pipeline.estimate_window)", stages["estimate"])
     line("  of which liqlab.estimate() (prepare, kernel, wrap)", stages["estimate()"])
     line("  of which estimate_many's merge (time unions, reindex, sum)", merge)
     line("  of which windows.trim (warm-up cut)", stages["trim"])

@@ -54,19 +54,18 @@ def picture(window: str, end, exchange: str = "binance", params=None, store=None
             symbol: str = "BTCUSDT") -> Picture:
     """Load the embedded data (or ``store``'s) for the window, estimate it, and cut the heatmap
     to the candles' price range (with room for the levels either side)."""
-    from liqlab.views import layout, sources
+    from liqlab.data.load import load_window
+    from liqlab.pipeline import estimate_window
+    from liqlab.views import layout
 
     exchanges = None if exchange == ALL else [exchange]
-    if store is not None:
-        from liqlab.views.store_source import load_store_window
-        data = load_store_window(window, end, store, symbol, exchanges)
-    else:
-        data = sources.load_window(window, end, exchanges)
+    data = load_window(window, end, exchanges, source="samples" if store is None else "store",
+                       store=store, symbol=symbol)
     where = "stored" if store is not None else "embedded"
     if exchange != ALL and exchange not in data.inputs:
         raise ValueError(f"no {where} {exchange} candles for this window; try --exchange "
                          f"{' or '.join(data.exchanges)}")
-    result = sources.estimate_window(data, params)
+    result = estimate_window(data, params)
     res = result if exchange == ALL else result.by_exchange[exchange]
     candles = data.candles(None if exchange == ALL else exchange)
     lo, hi = float(candles["low"].min()), float(candles["high"].max())
@@ -117,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
     stem = f"liqlab_{args.exchange}_{args.window}_{pic.data.end:%Y%m%dT%H%M}"
     hv.extension("bokeh", logo=False)
     head = pic.title.split(". ")[0]
-    page = layout.dashboard(pic.heatmap, pic.candles, oi=pic.data.oi, funding=pic.data.funding,
+    oi = pic.data.oi_for(None if args.exchange == ALL else args.exchange)
+    page = layout.dashboard(pic.heatmap, pic.candles, oi=oi, funding=pic.data.funding,
                             liquidations=pic.data.liquidations, side=args.side, dynamic=False,
                             title=head)
     html = out / f"{stem}.html"
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     scale = ColourScale()
     clim = colour_range(values.values, scale)
     fig = static.figure(pic.candles, heat=values, clim=clim, gamma=scale.gamma,
-                        scale_note=describe(scale, clim[1]), oi=pic.data.oi, title=head)
+                        scale_note=describe(scale, clim[1]), oi=oi, title=head)
     png = out / f"{stem}.png"
     fig.savefig(png)
     print(pic.title)

@@ -1,6 +1,7 @@
 """Views: functions that take computed results (candles, an estimate's heatmap) and return
-holoviews objects (bokeh backend; datashader aggregates the heatmap). Nothing here computes the
-model; a notebook calls these and looks.
+holoviews objects (bokeh backend; datashader aggregates the heatmap). Nothing here loads data
+or computes the model (:func:`liqlab.data.load_window` loads a window,
+:func:`liqlab.pipeline.estimate_window` estimates it); a notebook calls these and looks.
 
 - :mod:`~liqlab.views.heatmap`: the heatmap, black to yellow, relative or absolute USD scale,
   long/short/both, tier toggles, re-aggregated on zoom and pan (``heatmap``, ``side_values``)
@@ -10,7 +11,6 @@ model; a notebook calls these and looks.
 - :mod:`~liqlab.views.confluence`: round-number levels, RSI with divergences
 - :mod:`~liqlab.views.layout`: ``dashboard`` (everything on one time axis), ``multi_timeframe``
 - :mod:`~liqlab.views.explorer`: the ipywidgets explorer generated from ``ModelParams.spec()``
-- :mod:`~liqlab.views.sources`: the embedded data and estimate for a window
 - :mod:`~liqlab.views.static`: matplotlib figures for PNG files; :mod:`~liqlab.views.scale`,
   :mod:`~liqlab.views.style`: colour scales and colours
 """

@@ -25,7 +25,9 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
-from liqlab.views import confluence, layout, panels, sources, style, widgets
+from liqlab.data.load import AGGREGATE, CASCADES, load_window
+from liqlab.pipeline import estimate_window
+from liqlab.views import confluence, layout, panels, style, widgets
 from liqlab.views import heatmap as heat
 from liqlab.views.profile import profile as side_profile
 from liqlab.views.scale import ColourScale
@@ -37,14 +39,14 @@ _VIEW_ONLY = ("side", "tiers", "scale", "clip", "gamma", "usd_max", "layers", "e
 
 class Explorer:
     """Interactive heatmap explorer. ``window`` is a name of :data:`liqlab.WINDOWS`, ``end`` the
-    window's right edge (UTC), ``exchange`` one exchange or :data:`sources.AGGREGATE`.
+    window's right edge (UTC), ``exchange`` one exchange or :data:`liqlab.data.AGGREGATE`.
 
     ``store`` (a :class:`liqlab.Store` or its folder) draws the local store instead of the
-    embedded data (:func:`liqlab.views.store_source.load_store_window`, ``symbol`` in any
+    embedded data (:func:`liqlab.data.load_window`, ``symbol`` in any
     spelling); ``end='latest'`` then follows the newest stored candle, the "reload" button reads
     the store again, and "auto-reload" does so every few minutes while the kernel runs."""
 
-    def __init__(self, window: str = "3d", end=None, exchange: str = sources.AGGREGATE,
+    def __init__(self, window: str = "3d", end=None, exchange: str = AGGREGATE,
                  params=None, debounce: float = 0.3, width: int = style.WIDTH, store=None,
                  symbol: str = "BTCUSDT", reload_minutes: int = 5):
         import liqlab
@@ -73,7 +75,7 @@ class Explorer:
         self.window = w.Dropdown(options=list(WINDOWS), value=window, description="window")
         self.end = w.Text(value=str(end), description="window end", continuous_update=False,
                           tooltip="right edge of the window, UTC, e.g. 2025-10-11T00:00Z")
-        self.jump = w.Dropdown(options=["(jump to a cascade)"] + list(sources.CASCADES),
+        self.jump = w.Dropdown(options=["(jump to a cascade)"] + list(CASCADES),
                                description="jump to", layout=w.Layout(width="380px"))
         self.back = w.Button(description="◀ one window", tooltip="move the window back by its length")
         self.fwd = w.Button(description="one window ▶", tooltip="move the window forward")
@@ -103,8 +105,8 @@ class Explorer:
                                       layout=w.Layout(width="160px"))
         # -- data and first estimate --------------------------------------------------------
         self._load(window, end)
-        self.exchange.options = [sources.AGGREGATE] + self.data.exchanges
-        self.exchange.value = exchange if exchange in self.exchange.options else sources.AGGREGATE
+        self.exchange.options = [AGGREGATE] + self.data.exchanges
+        self.exchange.value = exchange if exchange in self.exchange.options else AGGREGATE
         self._estimate()
         self.fit()
         # -- wiring -------------------------------------------------------------------------
@@ -126,16 +128,13 @@ class Explorer:
     # -- state ------------------------------------------------------------------------------
     def _load(self, window: str, end) -> None:
         t0 = time.perf_counter()
-        if self.store is not None:
-            from liqlab.views.store_source import load_store_window
-            self.data = load_store_window(window, end, self.store, self.symbol)
-        else:
-            self.data = sources.load_window(window, end)
+        self.data = load_window(window, end, source="samples" if self.store is None else "store",
+                                store=self.store, symbol=self.symbol)
         self.timings["load_s"] = time.perf_counter() - t0
 
     def _estimate(self) -> None:
         t0 = time.perf_counter()
-        self.result = sources.estimate_window(self.data, self.params)
+        self.result = estimate_window(self.data, self.params)
         self.timings["estimate_s"] = time.perf_counter() - t0
         labels = self.result.tier_labels
         if list(self.tiers.options) != labels:
@@ -144,14 +143,14 @@ class Explorer:
 
     def _result_for_exchange(self):
         ex = self.exchange.value
-        if ex != sources.AGGREGATE and self.result.by_exchange and ex in self.result.by_exchange:
+        if ex != AGGREGATE and self.result.by_exchange and ex in self.result.by_exchange:
             return self.result.by_exchange[ex]
         return self.result
 
     def candles(self) -> pd.DataFrame:
         """The candles drawn: the selected exchange's (the first exchange's for the aggregate)."""
         ex = self.exchange.value
-        return self.data.candles(None if ex == sources.AGGREGATE else ex)
+        return self.data.candles(None if ex == AGGREGATE else ex)
 
     def _heatmap(self):
         c = self.candles()
@@ -189,8 +188,8 @@ class Explorer:
         self._pending = loop.call_later(self.debounce, self.refresh)
 
     def _jump(self, change) -> None:
-        if change["new"] in sources.CASCADES:
-            self.end.value = sources.CASCADES[change["new"]]
+        if change["new"] in CASCADES:
+            self.end.value = CASCADES[change["new"]]
             self.jump.value = self.jump.options[0]   # so the same jump can be chosen again
 
     def _step(self, direction: int) -> None:
@@ -250,8 +249,8 @@ class Explorer:
                 if (self.data.start, self.data.end) != span:
                     self._moved = True
                 ex = self.exchange.value
-                self.exchange.options = [sources.AGGREGATE] + self.data.exchanges
-                self.exchange.value = ex if ex in self.exchange.options else sources.AGGREGATE
+                self.exchange.options = [AGGREGATE] + self.data.exchanges
+                self.exchange.value = ex if ex in self.exchange.options else AGGREGATE
             if "param" in dirty:
                 self.params = self.read_params()
             if dirty & {"data", "param"}:

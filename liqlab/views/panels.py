@@ -12,7 +12,7 @@ import pandas as pd
 from liqlab.data import schema
 from liqlab.views import style
 
-__all__ = ["candles", "volume", "open_interest", "funding", "last_price", "liquidations",
+__all__ = ["candles", "volume", "open_interest", "oi_title", "funding", "last_price", "liquidations",
            "bar_width", "resample_candles"]
 
 _OHLC = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
@@ -96,14 +96,25 @@ def volume(df: pd.DataFrame, max_bars: int = 600, height: int = style.PANEL_HEIG
                       yformatter=NumeralTickFormatter(format="0.[0]a"))
 
 
-def open_interest(oi: pd.DataFrame | pd.Series, height: int = style.PANEL_HEIGHT) -> hv.Curve:
-    """Open interest in USD as a step line (a value holds from its timestamp on)."""
+def oi_title(oi: pd.DataFrame | pd.Series, label: str | None = None) -> str:
+    """The open-interest panel's title: ``OI (USD)`` and whose open interest it is, from
+    ``label`` or ``oi.attrs['label']`` (what :meth:`liqlab.data.WindowData.oi_for` sets, e.g.
+    "Hyperliquid proxy x 0.62 by volume share")."""
+    label = label if label is not None else oi.attrs.get("label")
+    return f"OI (USD): {label}" if label else "OI (USD)"
+
+
+def open_interest(oi: pd.DataFrame | pd.Series, height: int = style.PANEL_HEIGHT,
+                  label: str | None = None) -> hv.Curve:
+    """Open interest in USD as a step line (a value holds from its timestamp on), titled with
+    whose open interest it is (:func:`oi_title`)."""
     s = oi["oi_usd"] if isinstance(oi, pd.DataFrame) else oi
     if not isinstance(s.index, pd.DatetimeIndex) or s.index.tz is None:
         raise ValueError("open interest must be indexed by a UTC DatetimeIndex named 'time'")
     frame = pd.DataFrame({"time": s.index.tz_localize(None), "oi_usd": s.to_numpy(float)})
     return hv.Curve(frame, "time", "oi_usd").opts(
         interpolation="steps-post", color="#ffa726", height=height, ylabel="OI (USD)",
+        title=oi_title(oi, label), fontsize={"title": "9pt"},
         yformatter=NumeralTickFormatter(format="$0.[00]a"), tools=["hover"])
 
 

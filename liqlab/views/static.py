@@ -17,7 +17,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from liqlab.views import style  # noqa: E402
 from liqlab.views.heatmap import column_times  # noqa: E402
-from liqlab.views.panels import bar_width, resample_candles  # noqa: E402
+from liqlab.views.panels import bar_width, oi_title, resample_candles  # noqa: E402
 
 __all__ = ["figure"]
 
@@ -83,6 +83,10 @@ def figure(candles: pd.DataFrame, heat: xr.DataArray | None = None, clim: tuple[
         oi = oi.loc[candles.index[0]:candles.index[-1]]
         axes[2].step(_naive(oi.index), oi.to_numpy(float), where="post", color="#ffa726")
         axes[2].set_ylabel("OI (USD)")
+        lo_oi, hi_oi = axes[2].get_ylim()   # head room: the label sits above the line
+        axes[2].set_ylim(lo_oi, hi_oi + 0.45 * (hi_oi - lo_oi))
+        axes[2].text(0.005, 0.94, oi_title(oi), transform=axes[2].transAxes, va="top", fontsize=8,
+                     bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0, "pad": 1.5})
         axes[2].yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _usd(v)))
     axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(axes[-1].xaxis.get_major_locator()))
     axes[-1].set_xlabel("time (UTC)")
