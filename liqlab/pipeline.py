@@ -15,19 +15,10 @@ from liqlab.data.load import WindowData
 from liqlab.model.estimator import estimate_many
 from liqlab.model.params import ModelParams
 
-__all__ = ["estimate_window", "grid_range_needed"]
+__all__ = ["estimate_window"]
 
 #: the inputs of :func:`liqlab.data.windows.window_inputs` the estimator takes
 _KEEP = ("candles", "oi", "mark", "taker_buy")
-
-
-def grid_range_needed(data: WindowData) -> float:
-    """The smallest ``grid_range`` whose grid (anchored at the first open) holds every level of
-    the window: the price range times the 5x tier's distance (20 %) and a margin."""
-    lo = min(float(d["candles"]["low"].min()) for d in data.inputs.values())
-    hi = max(float(d["candles"]["high"].max()) for d in data.inputs.values())
-    p0 = min((d["candles"] for d in data.inputs.values()), key=lambda c: c.index[0])["open"].iloc[0]
-    return float(min(100.0, max(hi / p0, p0 / lo) * 1.4))
 
 
 def estimate_window(data: WindowData, params=None):
@@ -35,22 +26,26 @@ def estimate_window(data: WindowData, params=None):
     each exchange's own inputs (its open interest as :attr:`WindowData.oi_sources` says) and
     cut the warm-up off; ``result.by_exchange`` keeps each exchange for the exchange filter.
 
-    When the window's price range needs a wider grid than ``params.grid_range`` (long windows),
-    the grid is widened to :func:`grid_range_needed` and ``result.meta['grid_widened']`` says so.
+    The grid is sized from the window's prices (``grid_range=0``, the default). A fixed
+    ``grid_range`` too small for a long window's prices is replaced by the automatic grid and
+    ``result.meta['grid_widened']`` says so (edges are anchored: no value changes).
     Funding is not passed (only the 'funding' side rule uses it; the panels show it).
     """
     params = params or ModelParams()
-    need = grid_range_needed(data)
-    widened = need > params.grid_range
-    if widened:
-        params = params.replace(grid_range=need)
     ins = {ex: {k: v for k, v in d.items() if k in _KEEP and v is not None}
            for ex, d in data.inputs.items()}
-    # columns only for the window itself (the warm-up fills the state, not the picture)
-    res = estimate_many(ins, params, start=data.start)
+    widened = None
+    try:
+        res = estimate_many(ins, params, start=data.start)
+    except ValueError as e:
+        if params.grid_range == 0 or "grid is too small" not in str(e):
+            raise
+        widened = (f"grid_range {params.grid_range:g} is too small for this window's prices: "
+                   "the grid was sized from the data instead")
+        res = estimate_many(ins, params.replace(grid_range=0.0), start=data.start)
     out = windows.trim(res, data.start)
     if widened:
-        out.meta["grid_widened"] = f"grid_range raised to {need:.2f} to hold this window's prices"
+        out.meta["grid_widened"] = widened
     out.meta["oi_sources"] = {ex: s.label for ex, s in data.oi_sources.items()}
     if res.by_exchange:
         out.by_exchange = {k: windows.trim(v, data.start) for k, v in res.by_exchange.items()}
