@@ -23,12 +23,12 @@ __all__ = ["LEVERAGE_MIXES", "INFLOW_MIXES", "SIDE_RULES", "default_grid", "grid
            "walk_forward_defaults", "compare_points", "one_axis_comparisons",
            "current_defaults_label"]
 
-#: leverage mixes over the default tiers 5/10/25/50/100x (or a lognormal)
+#: leverage populations: the v2 continuous mix at three medians, and v1's five fixed tiers
 LEVERAGE_MIXES = {
-    "tiers_default": {"leverage_weights": (0.25, 0.30, 0.20, 0.15, 0.10)},
-    "tiers_low": {"leverage_weights": (0.45, 0.30, 0.15, 0.07, 0.03)},
-    "tiers_high": {"leverage_weights": (0.10, 0.15, 0.25, 0.25, 0.25)},
-    "lognormal": {"leverage_mode": "lognormal"},
+    "continuous_default": {"leverage_mode": "continuous", "leverage_median": 15.0},
+    "continuous_low": {"leverage_mode": "continuous", "leverage_median": 7.0},
+    "continuous_high": {"leverage_mode": "continuous", "leverage_median": 30.0},
+    "tiers_v1": {"leverage_mode": "tiers", "leverage_weights": (0.25, 0.30, 0.20, 0.15, 0.10)},
 }
 #: inflow mixes (share of quote volume, share of OI rises); predictions scale linearly with
 #: inflow, so only the ratio of the two matters for rank scores

@@ -112,7 +112,7 @@ def test_path_null_is_the_kernel_with_constant_inflow():
     model = liqlab.estimate(flat, params=p, per_tier=False).swept
     np.testing.assert_allclose(model.to_numpy(), base.to_numpy() * 0.05 * 5e6, rtol=1e-9)
     # it follows the params: another leverage mix changes it, as it changes the model
-    other = path_null(c, p.replace(leverage_weights=(0.1, 0.15, 0.25, 0.25, 0.25))).swept
+    other = path_null(c, p.replace(leverage_median=40.0)).swept
     assert not np.allclose(other.to_numpy(), base.to_numpy())
     assert base["long_usd"].sum() > 0 and base["short_usd"].sum() > 0
 
@@ -305,7 +305,7 @@ def test_score_estimate_equals_validate_set():
     from liqlab.validation import score_estimate
 
     d = liqlab.validation.load_set("okx_2026_03")
-    p = liqlab.ModelParams().replace(leverage_weights=(0.1, 0.15, 0.25, 0.25, 0.25))
+    p = liqlab.ModelParams().replace(leverage_median=40.0)
     a = score_estimate(d["candles"], d["realised"], params=p, funding=d["funding"], freq="1h",
                        n_boot=100).scores
     b = liqlab.validation.validate_set("okx_2026_03", params=p, n_boot=100).scores
@@ -318,7 +318,7 @@ def test_grid_periods_with_the_path_null():
     from liqlab.validation.defaults import grid_periods
 
     grid = [{"label": "a", "side_rule": "even"},
-            {"label": "b", "side_rule": "even", "leverage_weights": (0.1, 0.15, 0.25, 0.25, 0.25)}]
+            {"label": "b", "side_rule": "even", "leverage_median": 40.0}]
     per = grid_periods(grid, "okx_2026_03", path_null=True)
     for label, g in per.groupby("label"):
         p = liqlab.ModelParams().replace(**{k: v for k, v in next(x for x in grid if x["label"] == label).items()
