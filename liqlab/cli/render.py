@@ -78,11 +78,14 @@ class Picture:
         """The model's inputs in one line: candles (sample, bar), inflow, open interest."""
         from liqlab.views.panels import bar_width
 
-        bar = bar_width(self.candles.index)
-        sample_tf = self.candles.attrs.get("timeframe", _tf(bar))
-        candles = f"{sample_tf} candles" + (f" merged into {_tf(bar)} bars" if sample_tf != _tf(bar) else "")
-        step = pd.Timedelta(self.result.meta.get("step", bar))
+        import liqlab
+
+        bar = _tf(bar_width(self.candles.index))
+        reg = liqlab.list_samples().set_index("name")["timeframe"]
         names = ", ".join(self.data.samples.values())
+        tfs = sorted({str(reg[n]) for n in self.data.samples.values()})
+        candles = f"{'/'.join(tfs)} candles" + (f" merged into {bar} bars" if tfs != [bar] else "")
+        step = pd.Timedelta(self.result.meta.get("step", bar_width(self.candles.index)))
         inflow = "; ".join(f"{e}: {v}" for e, v in self.result.meta.get("inflow", {}).items())
         return (f"inputs: {names} ({candles}, a heatmap column every {_tf(step)}); "
                 f"inflow {inflow}")
@@ -234,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
     head = pic.title.split(". ")[0]
     last = float(pic.candles["close"].iloc[-1])
     lo, hi = float(pic.candles["low"].min()), float(pic.candles["high"].max())
-    summary = levels_summary(pic.heatmap, last, bands=args.bands, tiers=None, low=lo, high=hi)
+    summary = levels_summary(pic.heatmap, last, bands=args.bands, low=lo, high=hi, side=args.side)
     if args.picture is not None:
         args.picture.parent.mkdir(parents=True, exist_ok=True)
         _png(pic, args.side, summary, head, width_in=10.0).savefig(args.picture, dpi=100)

@@ -51,7 +51,7 @@ class LevelSummary:
 
 def levels_summary(hm: xr.Dataset, price: float, bands: tuple[float, ...] = BANDS, n: int = 5,
                    at=None, tiers: list | None = None, low: float | None = None,
-                   high: float | None = None) -> LevelSummary:
+                   high: float | None = None, side: str = "both") -> LevelSummary:
     """The band totals and the ``n`` largest levels of the column of ``hm`` at ``at`` (default:
     the last column, the state at the last close) around ``price`` (the last close).
 
@@ -60,8 +60,11 @@ def levels_summary(hm: xr.Dataset, price: float, bands: tuple[float, ...] = BAND
     A level is a peak: a bin holding more than zero, more than the bin below it and at least
     as much as the bin above it, on the same side (so a cluster spread over neighbouring bins
     is listed once; a flat top at its lowest bin); only bins with
-    centres in [``low``, ``high``] (e.g. the chart's price range) are candidates.
+    centres in [``low``, ``high``] (e.g. the chart's price range) and of ``side`` ('long',
+    'short' or 'both', as the picture shades) are candidates; the bands always give both sides.
     """
+    if side not in ("both", "long", "short"):
+        raise ValueError(f"side must be 'both', 'long' or 'short', got {side!r}")
     if not bands or any(not (np.isfinite(b) and 0 < b < 100) for b in bands):
         raise ValueError(f"bands are percentages between 0 and 100 (e.g. (2, 5)), got {bands!r}")
     if n < 0:
@@ -75,8 +78,8 @@ def levels_summary(hm: xr.Dataset, price: float, bands: tuple[float, ...] = BAND
         rows.append({"pct": b, "long_usd": float(t["long_usd"].to_numpy()[below].sum()),
                      "short_usd": float(t["short_usd"].to_numpy()[above].sum())})
     peaks = []
-    for side in ("long", "short"):
-        v = t[f"{side}_usd"].to_numpy()
+    for name in ("long", "short") if side == "both" else (side,):
+        v = t[f"{name}_usd"].to_numpy()
         left = np.concatenate([[-np.inf], v[:-1]])
         right = np.concatenate([v[1:], [-np.inf]])
         peak = (v > 0) & (v > left) & (v >= right)   # a flat top counts once, at its lowest bin
@@ -84,7 +87,7 @@ def levels_summary(hm: xr.Dataset, price: float, bands: tuple[float, ...] = BAND
             peak &= p >= low
         if high is not None:
             peak &= p <= high
-        peaks.append(pd.DataFrame({"price": p[peak], "side": side, "usd": v[peak]}))
+        peaks.append(pd.DataFrame({"price": p[peak], "side": name, "usd": v[peak]}))
     levels = pd.concat(peaks, ignore_index=True)
     # largest first; equal amounts: nearer the price first
     levels = levels.assign(distance_pct=(levels["price"] / price - 1) * 100)

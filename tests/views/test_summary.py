@@ -57,6 +57,12 @@ def test_top_levels_within_a_price_range():
     assert [(r.price, r.usd) for r in s.top.itertuples()] == [(103.0, 8.0), (101.0, 5.0), (97.0, 4.0)]
 
 
+def test_top_levels_of_one_side():
+    s = levels_summary(_heatmap(), 100.0, side="long")
+    assert [(r.price, r.side) for r in s.top.itertuples()] == [(94.0, "long"), (97.0, "long"), (99.0, "long")]
+    assert s.bands.iloc[0]["short_usd"] == 6.0  # the bands keep both sides
+
+
 def test_an_earlier_column():
     s = levels_summary(_heatmap(), 100.0, at="2025-10-10 23:52")
     # the first column: 1000 in every bin; within 2 %: longs 98, 99; shorts 101, 102
