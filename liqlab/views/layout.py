@@ -100,8 +100,10 @@ def _last_price(candles: pd.DataFrame) -> hv.Curve:
     t = candles.index.tz_localize(None)
     label = f"last price {last:,.0f}"
 
-    def tag(plot, element):
+    def tag(plot, element):   # hooks run again on every redraw: add the tag once
         from bokeh.models import Label, Node
+        if any(getattr(r, "name", None) == "last_price_tag" for r in plot.state.center):
+            return
         plot.state.add_layout(Label(
             x=Node(target="frame", symbol="right"), y=last, text=f"{last:,.0f}",
             anchor="center_right", text_font_size="9pt", text_font_style="bold",
