@@ -83,7 +83,8 @@ class Picture:
         bar = _tf(bar_width(self.candles.index))
         reg = liqlab.list_samples().set_index("name")["timeframe"]
         names = ", ".join(self.data.samples.values())
-        tfs = sorted({str(reg[n]) for n in self.data.samples.values()})
+        # embedded samples have a bar in the registry; a store's candles are named by theirs
+        tfs = sorted({str(reg[n]) for n in self.data.samples.values() if n in reg.index}) or [bar]
         candles = f"{'/'.join(tfs)} candles" + (f" merged into {bar} bars" if tfs != [bar] else "")
         step = pd.Timedelta(self.result.meta.get("step", bar_width(self.candles.index)))
         inflow = "; ".join(f"{e}: {v}" for e, v in self.result.meta.get("inflow", {}).items())

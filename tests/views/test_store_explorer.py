@@ -139,7 +139,8 @@ def test_render_draws_the_store(filled, tmp_path, capsys):
     assert main(["render", "--out", str(tmp_path / "out"), "--store", str(filled.root),
                  "--window", "24h"]) == 0
     out = capsys.readouterr().out
-    assert "binance BTC, 24h to 2025-10-08 00:00 UTC. Stored real candles: binance (store 5m + OI 1h)" in out
+    assert ("binance BTC, 24h to 2025-10-08 00:00 UTC, long + short liquidation levels. "
+            "Stored real candles: binance (store 5m + OI 1h)") in out
     files = [ln.split("wrote ", 1)[1] for ln in out.splitlines() if ln.startswith("wrote ")]
     assert [f.rsplit(".", 1)[1] for f in files] == ["html", "png"]
     assert all((tmp_path / "out").joinpath(f.rsplit("/", 1)[1]).stat().st_size > 10_000 for f in files)
