@@ -51,7 +51,8 @@ class LevelSummary:
 
 def levels_summary(hm: xr.Dataset, price: float, bands: tuple[float, ...] = BANDS, n: int = 5,
                    at=None, tiers: list | None = None, low: float | None = None,
-                   high: float | None = None, side: str = "both") -> LevelSummary:
+                   high: float | None = None, side: str = "both",
+                   gap_pct: float = 1.0) -> LevelSummary:
     """The band totals and the ``n`` largest levels of the column of ``hm`` at ``at`` (default:
     the last column, the state at the last close) around ``price`` (the last close).
 
@@ -62,6 +63,8 @@ def levels_summary(hm: xr.Dataset, price: float, bands: tuple[float, ...] = BAND
     is listed once; a flat top at its lowest bin); only bins with
     centres in [``low``, ``high``] (e.g. the chart's price range) and of ``side`` ('long',
     'short' or 'both', as the picture shades) are candidates; the bands always give both sides.
+    Going down the candidates from the largest, a level within ``gap_pct`` percent of one
+    already listed on the same side is skipped (one wide cluster has several small peaks).
     """
     if side not in ("both", "long", "short"):
         raise ValueError(f"side must be 'both', 'long' or 'short', got {side!r}")
@@ -93,6 +96,14 @@ def levels_summary(hm: xr.Dataset, price: float, bands: tuple[float, ...] = BAND
     levels = levels.assign(distance_pct=(levels["price"] / price - 1) * 100)
     levels = levels.assign(_d=levels["distance_pct"].abs()).sort_values(
         ["usd", "_d"], ascending=[False, True], kind="stable").drop(columns="_d")
+    keep: list[int] = []
+    for i, (lp, ls) in enumerate(zip(levels["price"].to_numpy(), levels["side"].to_numpy())):
+        if len(keep) == n:
+            break
+        if all(ls != levels["side"].iat[k] or abs(lp / levels["price"].iat[k] - 1) * 100 > gap_pct
+               for k in keep):
+            keep.append(i)
+    levels = levels.iloc[keep]
     times = column_times(hm)
     if at is None:
         when = times[-1]

@@ -63,6 +63,13 @@ def test_top_levels_of_one_side():
     assert s.bands.iloc[0]["short_usd"] == 6.0  # the bands keep both sides
 
 
+def test_levels_close_to_a_larger_one_are_skipped():
+    s = levels_summary(_heatmap(), 100.0, n=5, gap_pct=2.5)
+    # 103 (8) and 94 (7) first; 101 is 1.94 % from 103: skipped; 97 is 3.1 % from 94: kept;
+    # 99 is 2.06 % from 97: skipped
+    assert [(r.price, r.usd) for r in s.top.itertuples()] == [(103.0, 8.0), (94.0, 7.0), (97.0, 4.0)]
+
+
 def test_an_earlier_column():
     s = levels_summary(_heatmap(), 100.0, at="2025-10-10 23:52")
     # the first column: 1000 in every bin; within 2 %: longs 98, 99; shorts 101, 102
