@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The command-line flags of ``liqlab render``."""
     from liqlab.data.windows import WINDOWS
 
-    parser.add_argument("--out", type=Path, default=None,
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="directory to write into (created); the files are named "
                              "liqlab_<exchange>_<window>_<side>_<end>.{html,png}")
     parser.add_argument("--window", default=DEFAULT_WINDOW, choices=list(WINDOWS),
@@ -256,7 +256,8 @@ def run(args: argparse.Namespace) -> int:
     page = layout.dashboard(pic.heatmap, pic.candles, oi=pic.data.oi, funding=pic.data.funding,
                             liquidations=pic.data.liquidations, side=args.side, dynamic=False,
                             title=head)
-    header = layout.summary_html(summary, [pic.inputs] + ([pic.warning] if pic.warning else []))
+    header = layout.summary_html(summary, [pic.inputs] + ([pic.warning] if pic.warning else []),
+                                 title=head)
     html = out / f"{stem}.html"
     html.write_text(standalone_html(page, pic.title, header), encoding="utf-8")
     png = out / f"{stem}.png"

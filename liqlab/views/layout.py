@@ -114,12 +114,14 @@ def _last_price(candles: pd.DataFrame) -> hv.Curve:
         color=style.LAST_PRICE, line_dash="dashed", line_width=1, hooks=[tag])
 
 
-def summary_html(summary: LevelSummary | None, notes: list[str] | None = None) -> str:
+def summary_html(summary: LevelSummary | None, notes: list[str] | None = None,
+                 title: str = "") -> str:
     """The notes (e.g. the model's inputs; a line saying 'volume-only' in red) and the level
     summary (:func:`liqlab.views.summary.levels_summary`: last price, band totals, top levels)
     as a block of HTML, for a page above the dashboard (``liqlab render``) or ``hv.Div`` in a
-    notebook."""
-    rows = []
+    notebook. ``title`` (e.g. the window and side) heads the block."""
+    rows = [f'<div class="liqlab-title" style="font-size:15px;font-weight:bold;margin:2px 0 4px">'
+            f'{html.escape(title)}</div>'] if title else []
     for n in notes or []:
         colour = "#c62828;font-weight:bold" if "volume-only" in n else "#333"
         rows.append(f'<div class="liqlab-note" style="color:{colour}">{html.escape(n)}</div>')

@@ -149,6 +149,9 @@ def test_long_and_short_do_not_overwrite_each_other(sides):
     html = (out / "liqlab_binance_12h_short_20251011T0000.html").read_text(encoding="utf-8")
     assert "short liquidation levels" in html
     assert "within 2%" in html and "top levels at 2025-10-10 23:55 UTC" in html  # the summary
+    # the header block starts with the title (the page's JSON escapes < and > as &lt; &gt;)
+    assert ('liqlab-title\\" style=\\"font-size:15px;font-weight:bold;margin:2px 0 4px\\"&gt;'
+            'binance BTC, 12h to 2025-10-11 00:00 UTC, short liquidation levels&lt;/div&gt;') in html
 
 
 def test_picture_writes_one_small_png(tmp_path, capsys):
