@@ -9,7 +9,7 @@ STAMP := $(VENV)/.liqlab-installed
 SHARED ?= ../shared/data
 OUT ?= out
 
-.PHONY: demo test test-fast lab sample bench clean-venv
+.PHONY: demo picture test test-fast lab sample bench clean-venv
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "liqlab needs Python 3.11 or newer; run: make PYTHON=/path/to/python3.11 ...")'
@@ -21,6 +21,11 @@ $(STAMP): pyproject.toml
 # The main job on the embedded real data: writes a standalone HTML page and a PNG.
 demo: $(STAMP)
 	$(BIN)/liqlab render --out $(OUT)
+
+# The README's picture (docs/img/heatmap.png, ~1000 px wide) from the embedded data: the
+# default window (3 days up to the end of the 2025-10-10 cascade). Commit the PNG it writes.
+picture: $(STAMP)
+	$(BIN)/liqlab render --picture docs/img/heatmap.png
 
 # The test suite (warnings are errors; see pyproject.toml).
 test: $(STAMP)

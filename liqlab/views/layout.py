@@ -1,17 +1,21 @@
 """Pages: the views stacked on a shared time axis, and two windows side by side."""
 from __future__ import annotations
 
+import html
+
 import holoviews as hv
 import numpy as np
+from bokeh.models import NumeralTickFormatter
 import pandas as pd
 import xarray as xr
 
 from liqlab import indicators
 from liqlab.views import confluence, heatmap as heat, panels, style
 from liqlab.views.profile import profile as side_profile
-from liqlab.views.scale import ColourScale
+from liqlab.views.scale import ColourScale, usd
+from liqlab.views.summary import LevelSummary
 
-__all__ = ["candles_page", "crop", "price_chart", "dashboard", "multi_timeframe"]
+__all__ = ["candles_page", "crop", "price_chart", "dashboard", "multi_timeframe", "summary_html"]
 
 
 def candles_page(candles: pd.DataFrame, title: str = "", width: int = style.WIDTH) -> hv.Layout:
@@ -69,7 +73,7 @@ def price_chart(hm: xr.Dataset, candles: pd.DataFrame, *, side: str = "both", ti
     lo, hi = _ylim(candles)
     layers = heat.heatmap(hm, side=side, tiers=tiers, scale=scale, dynamic=dynamic, width=width,
                           height=height, title=title)
-    layers = layers * panels.candles(candles) * panels.last_price(candles)
+    layers = layers * panels.candles(candles, label="candles") * _last_price(candles)
     if round_step:
         layers = layers * confluence.round_numbers(lo, hi, round_step, round_major)
     if divergences and len(candles) > 40:
@@ -77,8 +81,67 @@ def price_chart(hm: xr.Dataset, candles: pd.DataFrame, *, side: str = "both", ti
         if len(div):
             layers = layers * confluence.divergence_lines(div, on="price")
     if liquidations is not None and len(liquidations):
-        layers = layers * panels.liquidations(liquidations)
-    return layers.opts(hv.opts.Overlay(width=width, height=height, ylim=(lo, hi), **style.AXES))
+        layers = layers * panels.liquidations(liquidations).relabel(
+            "realised liquidations (magenta: longs, cyan: shorts)")
+    return layers.opts(hv.opts.Overlay(width=width, height=height, ylim=(lo, hi), show_legend=True,
+                                       yformatter=NumeralTickFormatter(format="0,0"),
+                                       legend_position="top_left",
+                                       legend_opts={"background_fill_alpha": 0.7,
+                                                    "label_text_font_size": "8pt"},
+                                       **style.AXES))
+
+
+def _last_price(candles: pd.DataFrame) -> hv.Curve:
+    """The last close as a dashed line across the chart (named in the legend) with a tag
+    giving the price at the chart's right edge, where a trading chart's price axis shows it."""
+    if len(candles) == 0:
+        raise ValueError("no candles: cannot draw the last price")
+    last = float(candles["close"].iloc[-1])
+    t = candles.index.tz_localize(None)
+    label = f"last price {last:,.0f}"
+
+    def tag(plot, element):   # hooks run again on every redraw: add the tag once
+        from bokeh.models import Label, Node
+        if any(getattr(r, "name", None) == "last_price_tag" for r in plot.state.center):
+            return
+        plot.state.add_layout(Label(
+            x=Node(target="frame", symbol="right"), y=last, text=f"{last:,.0f}",
+            anchor="center_right", text_font_size="9pt", text_font_style="bold",
+            text_color="black", background_fill_color=style.LAST_PRICE, padding=2,
+            name="last_price_tag"))
+
+    return hv.Curve(([t[0], t[-1]], [last, last]), "time", "price", label=label).opts(
+        color=style.LAST_PRICE, line_dash="dashed", line_width=1, hooks=[tag])
+
+
+def summary_html(summary: LevelSummary | None, notes: list[str] | None = None,
+                 title: str = "") -> str:
+    """The notes (e.g. the model's inputs; a line saying 'volume-only' in red) and the level
+    summary (:func:`liqlab.views.summary.levels_summary`: last price, band totals, top levels)
+    as a block of HTML, for a page above the dashboard (``liqlab render``) or ``hv.Div`` in a
+    notebook. ``title`` (e.g. the window and side) heads the block."""
+    rows = [f'<div class="liqlab-title" style="font-size:15px;font-weight:bold;margin:2px 0 4px">'
+            f'{html.escape(title)}</div>'] if title else []
+    for n in notes or []:
+        colour = "#c62828;font-weight:bold" if "volume-only" in n else "#333"
+        rows.append(f'<div class="liqlab-note" style="color:{colour}">{html.escape(n)}</div>')
+    if summary is not None:
+        band = "".join(f"<tr><td>within {b.pct:g}%</td><td>{usd(b.long_usd)}</td>"
+                       f"<td>{usd(b.short_usd)}</td></tr>" for b in summary.bands.itertuples())
+        top = "".join(f"<tr><td>{r.price:,.0f}</td><td>{r.side}</td><td>{usd(r.usd)}</td>"
+                      f"<td>{r.distance_pct:+.1f}%</td></tr>" for r in summary.top.itertuples())
+        cell = 'style="vertical-align:top;padding-right:28px"'
+        rows.append(
+            '<style>.liqlab-summary td, .liqlab-summary th {padding: 1px 6px}</style>'
+            '<table class="liqlab-summary" style="font-family:monospace;font-size:12px;'
+            'margin-top:4px;text-align:right"><tr>'
+            f'<td {cell}><b>last price {summary.price:,.0f}</b></td>'
+            f'<td {cell}><table><tr><th>liquidations</th><th>longs below</th><th>shorts above</th></tr>'
+            f'{band}</table></td>'
+            f'<td {cell}><table><tr><th colspan="4">top levels at {summary.time:%Y-%m-%d %H:%M}'
+            f' UTC</th></tr><tr><th>price</th><th>side</th><th>USD</th><th>dist</th></tr>'
+            f'{top}</table></td></tr></table>')
+    return '<div style="font-size:12px;font-family:sans-serif">' + "".join(rows) + "</div>"
 
 
 def dashboard(hm: xr.Dataset, candles: pd.DataFrame, *, oi=None, funding: pd.DataFrame | None = None,
@@ -88,16 +151,16 @@ def dashboard(hm: xr.Dataset, candles: pd.DataFrame, *, oi=None, funding: pd.Dat
               dynamic: bool = True, width: int = style.WIDTH, title: str = "") -> hv.Layout:
     """The full page: the price chart (heatmap, candles, levels) with the side profile of its
     last column beside it, then volume, open interest, funding and RSI panels below, all on one
-    time axis. ``hm`` is ``result.heatmap`` (crop it first with :func:`crop` for a window)."""
+    time axis. ``hm`` is ``result.heatmap`` (crop it first with :func:`crop` for a window);
+    :func:`summary_html` gives the level summary to show beside it."""
     main = price_chart(hm, candles, side=side, tiers=tiers, scale=scale, liquidations=liquidations,
                        round_step=round_step, round_major=round_major, dynamic=dynamic,
                        width=width, title=title)
+    ncols = 3 if profile else 1
     rows: list = [main]
-    ncols = 1
     if profile:
         prof = side_profile(hm, float(candles["close"].iloc[-1]), tiers=tiers, ylim=_ylim(candles))
         rows += list(prof)
-        ncols = 3
     below = [panels.volume(candles)]
     if oi is not None:
         s = oi["oi_usd"] if isinstance(oi, pd.DataFrame) else oi

@@ -77,6 +77,8 @@ def candles(df: pd.DataFrame, max_bars: int = 600, label: str | None = None) -> 
                                          ("high", "@high{0,0.0}"), ("low", "@low{0,0.0}"),
                                          ("close", "@close{0,0.0}")],
                          hover_formatters={"@bar": "datetime"})
+    if label:  # the legend names the bodies (the wicks would repeat the entry)
+        bodies = bodies.relabel(label)
     return (bodies * wicks).relabel(label or "")
 
 

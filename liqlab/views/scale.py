@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ColourScale", "colour_range", "describe", "usd"]
+__all__ = ["ColourScale", "colour_range", "describe", "usd", "short_number"]
 
 
 @dataclass(frozen=True)
@@ -76,13 +76,19 @@ def colour_range(values: np.ndarray, scale: ColourScale) -> tuple[float, float]:
     return 0.0, hi if hi > 0 else float(v.max())
 
 
-def usd(v: float) -> str:
-    """A USD amount in short form: $950, $12.3k, $4.56M, $1.2B."""
+def short_number(v: float) -> str:
+    """A number in short form, three significant digits: 950, 12.3k, 4.56M, 1.2B."""
     a = abs(v)
     for div, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if a >= div:
-            return f"${v / div:.3g}{unit}"
-    return f"${v:.0f}"
+            return f"{v / div:.3g}{unit}"
+    return f"{v:.0f}"
+
+
+def usd(v: float) -> str:
+    """A USD amount in short form: $950, $12.3k, $4.56M, $1.2B (the one USD formatter of the
+    views: colour bars, titles, the PNG's axes and tables)."""
+    return f"${short_number(v)}"
 
 
 def describe(scale: ColourScale, high: float) -> str:

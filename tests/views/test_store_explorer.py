@@ -77,7 +77,8 @@ def test_render_draws_the_store(filled, tmp_path, capsys):
     assert main(["render", "--out", str(tmp_path / "out"), "--store", str(filled.root),
                  "--window", "24h"]) == 0
     out = capsys.readouterr().out
-    assert ("binance BTC, 24h to 2025-10-08 00:00 UTC. Stored real candles: binance (store 5m); "
+    assert ("binance BTC, 24h to 2025-10-08 00:00 UTC, long + short liquidation levels. "
+            "Stored real candles: binance (store 5m); "
             "binance open interest: Hyperliquid proxy x 0.") in out
     files = [ln.split("wrote ", 1)[1] for ln in out.splitlines() if ln.startswith("wrote ")]
     assert [f.rsplit(".", 1)[1] for f in files] == ["html", "png"]
