@@ -14,36 +14,16 @@ cluster, 1 shuffled map, 300 bootstrap resamples.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from _machine import machine
+
 SEED = 20250801
 N_YEAR = 365 * 288
-
-
-def machine() -> str:
-    import dask
-    import numba
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
-                   if x.startswith("MemTotal"))
-        ram = f"{mem / 2**20:.1f} GiB RAM"
-    except (OSError, StopIteration):
-        ram = "RAM unknown"
-    return (f"{cpu}, {os.cpu_count()} cores, {ram}; Python {platform.python_version()}, "
-            f"numba {numba.__version__}, numpy {np.__version__}, pandas {pd.__version__}, "
-            f"dask {dask.__version__}")
 
 
 def bootstrap_year(n: int = N_YEAR, seed: int = SEED) -> pd.DataFrame:
@@ -99,7 +79,7 @@ def main() -> None:
     data = {"candles": candles, "study": {"horizon": "1D", "n_random": 5, "n_shuffles": 1,
                                           "n_boot": 300}}
     windows = {"year": (candles.index[0], candles.index[-1] + pd.Timedelta("5min"))}
-    print(f"machine: {machine()}")
+    print(f"machine: {machine('numba', 'dask')}")
     print(f"data: {len(candles):,} 5m candles ({candles.index[0]:%Y-%m-%d}..{candles.index[-1]:%Y-%m-%d}, "
           f"{candles.attrs['source']}); grid: {len(g)} ModelParams points x 1 window")
     res = liqlab.estimate(candles, params=liqlab.ModelParams(grid_range=g[0]["grid_range"]), per_tier=False)
