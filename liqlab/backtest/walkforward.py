@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from liqlab.stats import unit_sums_bootstrap
+
 from . import metrics
 from .study import NULLS, StudyConfig, event_study
 
@@ -86,13 +88,8 @@ def grid_pvalues(scores: pd.DataFrame, *, n_boot: int = 1000, seed: int = 0) -> 
     rows = []
     for cfg, g in scores.groupby("config", sort=False):
         s = g[["hits", "n", "null_hits", "null_n"]].to_numpy(float)
-        est, b = metrics.bootstrap_draws(
-            s, lambda x: (x[:, 0] / x[:, 1]) / (x[:, 2] / x[:, 3]), block=1, n_boot=n_boot, seed=seed)
-        ok = b.size >= 0.5 * n_boot
-        lo, hi = np.quantile(b, [0.025, 0.975]) if ok else (np.nan, np.nan)
-        rows.append({"config": cfg, "n": float(g["n"].sum()), "lift": est, "lift_lo": lo,
-                     "lift_hi": hi,
-                     "p_value": float((np.sum(b <= 1) + 1) / (b.size + 1)) if ok else np.nan})
+        rows.append({"config": cfg, "n": float(g["n"].sum()),
+                     **metrics.lift_interval(s, n_boot=n_boot, seed=seed)})
     out = pd.DataFrame(rows)
     p = out["p_value"].fillna(1.0).to_numpy()
     out["p_holm"], out["p_bh"] = metrics.holm(p), metrics.benjamini_hochberg(p)
@@ -118,8 +115,7 @@ def pooled_out_of_sample(scores: pd.DataFrame, folds: pd.DataFrame, *, n_boot: i
     if not parts:
         return {"lift": np.nan, "lift_lo": np.nan, "lift_hi": np.nan, "n": 0}
     s = pd.concat(parts)[["hits", "n", "null_hits", "null_n"]].to_numpy(float)
-    est, lo, hi = metrics.block_bootstrap(
-        s, lambda x: (x[:, 0] / x[:, 1]) / (x[:, 2] / x[:, 3]), block=1, n_boot=n_boot, seed=seed)
+    est, lo, hi = unit_sums_bootstrap(s, metrics.rate_ratio, block=1, n_boot=n_boot, seed=seed)
     return {"lift": est, "lift_lo": lo, "lift_hi": hi, "n": float(s[:, 1].sum())}
 
 
