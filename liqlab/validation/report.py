@@ -6,8 +6,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from liqlab.model.estimator import estimate
+from liqlab.model.params import ModelParams
+from liqlab.views.scale import ColourScale
+
 from .align import align
+from .baselines import path_null as _path_null
 from .scores import calibration_curve, scale_table, score_table
+from .sets import load_set
 
 __all__ = ["ValidationReport", "against_realised", "score_estimate", "validate_set",
            "scores_markdown", "score_sentences",
@@ -90,8 +96,7 @@ def calibrated_colour_scale(rep: ValidationReport, heatmap, side: str = "both", 
     "expected liquidations (calibrated on SET)". The top is the ``percentile`` of the
     calibrated map's non-zero values. ``on`` names the set (default ``rep.meta['set']``).
     The scale belongs to the venue and inputs it was measured on (``rep.scale['venue']``)."""
-    from liqlab.views.heatmap import absolute_scale
-    from liqlab.views.scale import ColourScale
+    from liqlab.views.heatmap import absolute_scale  # lazy: holoviews, only for this view helper
 
     row = {"both": "total"}.get(side, side)
     sc = rep.scale.set_index("side")
@@ -113,10 +118,8 @@ def score_estimate(candles: pd.DataFrame, realised: pd.DataFrame, oi=None, param
     ``score_estimate(...).scores`` is the full table (model and the four baselines, with
     the model's Spearman difference and partial Spearman given each). Give candles with a
     warm-up before the realised span."""
-    import liqlab
-
-    params = params or liqlab.ModelParams()
-    res = liqlab.estimate(candles, oi=oi, params=params, per_tier=False, funding=funding)
+    params = params or ModelParams()
+    res = estimate(candles, oi=oi, params=params, per_tier=False, funding=funding)
     return against_realised(res, realised, candles, oi, freq=freq, coverage=coverage, sides=sides,
                             funding=funding, n_boot=n_boot, block=block, seed=seed)
 
@@ -139,8 +142,6 @@ def against_realised(result, realised: pd.DataFrame, candles: pd.DataFrame, oi=N
     :func:`.baselines.path_null`); None leaves it out (e.g. when ``result`` is a bare swept
     frame).
     """
-    from .baselines import path_null as _path_null
-
     swept = getattr(result, "swept", result)
     if isinstance(path_null, str):
         if path_null != "auto":
@@ -164,14 +165,11 @@ def against_realised(result, realised: pd.DataFrame, candles: pd.DataFrame, oi=N
 
 def validate_set(name: str, params=None, *, n_boot: int = 1000, seed: int = 0) -> ValidationReport:
     """Estimate on one of :data:`liqlab.validation.sets.SETS` with ``params`` and score it."""
-    import liqlab
-    from .sets import load_set
-
     d = load_set(name)
-    params = params or liqlab.ModelParams()
+    params = params or ModelParams()
     gap = max(params.oi_max_gap_hours, d["spec"].max_oi_gap_hours)
     params = params.replace(oi_max_gap_hours=gap)
-    res = liqlab.estimate(d["candles"], oi=d["oi"], params=params, per_tier=False,
+    res = estimate(d["candles"], oi=d["oi"], params=params, per_tier=False,
                           funding=d["funding"])
     rep = against_realised(res, d["realised"], d["candles"], d["oi"], freq=d["spec"].freq,
                            sides=d["spec"].sides, funding=d["funding"], n_boot=n_boot, seed=seed)

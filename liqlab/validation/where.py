@@ -27,6 +27,11 @@ import numpy as np
 import pandas as pd
 
 from liqlab import stats
+from liqlab.model.estimator import estimate
+from liqlab.model.params import ModelParams
+
+from .baselines import path_null
+from .sets import load_set
 
 __all__ = ["where_units", "where_score", "WhereReport", "where_set", "WHERE_SETS",
            "where_markdown", "where_sentences"]
@@ -136,10 +141,7 @@ def where_score(candles: pd.DataFrame, events: pd.DataFrame, params=None, *, oi=
     """Estimate the model and the path null with ``params`` on ``candles`` (+ ``oi``,
     ``funding``), one heatmap column per candle from the candle before the first event, and
     score where the per-event realised liquidations ``events`` fell (see the module doc)."""
-    import liqlab
-    from .baselines import path_null
-
-    params = params or liqlab.ModelParams()
+    params = params or ModelParams()
     if len(events) == 0:
         raise ValueError("events: no rows")
     bar = _bar(candles)
@@ -150,7 +152,7 @@ def where_score(candles: pd.DataFrame, events: pd.DataFrame, params=None, *, oi=
                          "with a warm-up before the events")
     start = ct[p0 - 1]
     kw = dict(step=bar, start=start, max_columns=len(ct) - (p0 - 1) + 1, per_tier=False)
-    model = liqlab.estimate(candles, oi=oi, params=params, funding=funding, **kw)
+    model = estimate(candles, oi=oi, params=params, funding=funding, **kw)
     null = path_null(candles, params, funding=funding, **kw)
     units = where_units(candles, events, {"model": model.heatmap, "path_null": null.heatmap}, top=top)
     hour = units["time"].dt.floor("1h")
@@ -186,14 +188,11 @@ def where_set(name: str, params=None, *, top: float = 0.2, n_boot: int = 1000,
               seed: int = 0) -> WhereReport:
     """:func:`where_score` on an embedded per-event set (:data:`WHERE_SETS`), with its
     candles, open interest and funding as :func:`.report.validate_set` uses them."""
-    import liqlab
-    from .sets import load_set
-
     if name not in WHERE_SETS:
         raise ValueError(f"{name!r} has no per-event realised liquidations; use one of "
                          f"{', '.join(WHERE_SETS)}")
     d = load_set(name)
-    params = params or liqlab.ModelParams()
+    params = params or ModelParams()
     params = params.replace(oi_max_gap_hours=max(params.oi_max_gap_hours, d["spec"].max_oi_gap_hours))
     rep = where_score(d["candles"], d["realised"], params, oi=d["oi"], funding=d["funding"],
                       top=top, n_boot=n_boot, seed=seed)
