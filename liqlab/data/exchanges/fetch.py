@@ -39,6 +39,7 @@ from tqdm.auto import tqdm
 from liqlab.data.exchanges import convert
 from liqlab.data.exchanges.clients import (Market, RetryPolicy, call_with_retry, make_client,
                                       market_for)
+from liqlab.data.store._files import partition_lock, write_json
 
 __all__ = ["KINDS", "Hole", "HoleLedger", "PendingOI", "FetchReport", "Fetcher", "fetch", "find_holes",
            "funding_slots", "FUNDING_TOLERANCE", "watch", "Job",
@@ -159,8 +160,6 @@ class HoleLedger:
 
         Read-modify-write under the store's partition lock (fetchers of other partitions share
         this file), written like the store's files: temporary file, fsync, rename, fsync."""
-        from liqlab.data.store._files import TMP_PREFIX, fsync_dir, partition_lock
-
         with partition_lock(self.path.parent):
             data = self.load()
             keep = [h for h in data.get(key, [])
@@ -171,13 +170,7 @@ class HoleLedger:
                 data[key] = sorted(keep, key=lambda h: h["start"])
             else:
                 data.pop(key, None)
-            tmp = self.path.parent / f"{TMP_PREFIX}{self.path.name}"
-            with open(tmp, "w", encoding="utf-8") as f:
-                f.write(json.dumps(data, indent=1))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-            fsync_dir(self.path.parent)
+            write_json(self.path, data)
 
 
 class PendingOI:
@@ -195,8 +188,6 @@ class PendingOI:
         return {pd.Timestamp(t): float(v) for t, v in data.items()}
 
     def update(self, key: str, add: dict[pd.Timestamp, float], remove: Iterable[pd.Timestamp]) -> None:
-        from liqlab.data.store._files import TMP_PREFIX, fsync_dir, partition_lock
-
         with partition_lock(self.path.parent):
             data = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
             cur = {pd.Timestamp(t): v for t, v in data.get(key, {}).items()}
@@ -207,13 +198,7 @@ class PendingOI:
                 data[key] = {t.isoformat(): v for t, v in sorted(cur.items())}
             else:
                 data.pop(key, None)
-            tmp = self.path.parent / f"{TMP_PREFIX}{self.path.name}"
-            with open(tmp, "w", encoding="utf-8") as f:
-                f.write(json.dumps(data, indent=1))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-            fsync_dir(self.path.parent)
+            write_json(self.path, data)
 
 
 def find_holes(times: pd.DatetimeIndex, start: pd.Timestamp, end: pd.Timestamp,
