@@ -8,6 +8,7 @@ import pandas as pd
 
 from liqlab.model.estimator import estimate
 from liqlab.model.params import ModelParams
+from liqlab.reports import interval_text
 from liqlab.views.scale import ColourScale
 
 from .align import align
@@ -43,14 +44,6 @@ _LABELS = {"model": "model", "range": "range (period side range)",
            "path_null": "path_null (kernel, constant inflow, no OI)", "range_oi": "range x OI"}
 
 
-def _ci(v, lo, hi, fmt="{:.2f}") -> str:
-    if not np.isfinite(v):
-        return "n/a"
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        return fmt.format(v)
-    return f"{fmt.format(v)} ({fmt.format(lo)} to {fmt.format(hi)})"
-
-
 def scores_markdown(scores: pd.DataFrame) -> str:
     """The score table as Markdown: per side, the model and each baseline with Spearman,
     top-decile catch, and the model's Spearman difference and partial Spearman given the
@@ -61,9 +54,9 @@ def scores_markdown(scores: pd.DataFrame) -> str:
     for _, r in scores.iterrows():
         td = "n/a" if not np.isfinite(r["top_decile"]) else f"{r['top_decile']:.0%} ({r['top_decile_chance']:.0%})"
         lines.append(f"| {r['side']} | {_LABELS.get(r['predictor'], r['predictor'])} | "
-                     f"{_ci(r['spearman'], r['spearman_lo'], r['spearman_hi'])} | {td} | "
-                     f"{'' if r['predictor'] == 'model' else _ci(r['model_minus'], r['model_minus_lo'], r['model_minus_hi'], '{:+.2f}')} | "
-                     f"{'' if r['predictor'] == 'model' else _ci(r['model_partial'], r['model_partial_lo'], r['model_partial_hi'], '{:+.2f}')} |")
+                     f"{interval_text(r['spearman'], r['spearman_lo'], r['spearman_hi'])} | {td} | "
+                     f"{'' if r['predictor'] == 'model' else interval_text(r['model_minus'], r['model_minus_lo'], r['model_minus_hi'], '{:+.2f}')} | "
+                     f"{'' if r['predictor'] == 'model' else interval_text(r['model_partial'], r['model_partial_lo'], r['model_partial_hi'], '{:+.2f}')} |")
     return "\n".join(lines)
 
 
@@ -78,11 +71,11 @@ def score_sentences(name: str, rep: ValidationReport) -> list[str]:
         base = "path_null" if "path_null" in g.index else "range"
         b = g.loc[base]
         out.append(f"{name} ({int(m['n'])} periods of {rep.meta.get('freq')}), {side}: model Spearman "
-                   f"{_ci(m['spearman'], m['spearman_lo'], m['spearman_hi'])}, {base} "
-                   f"{_ci(b['spearman'], b['spearman_lo'], b['spearman_hi'])}; model - {base} "
-                   f"{_ci(b['model_minus'], b['model_minus_lo'], b['model_minus_hi'], '{:+.2f}')}, "
+                   f"{interval_text(m['spearman'], m['spearman_lo'], m['spearman_hi'])}, {base} "
+                   f"{interval_text(b['spearman'], b['spearman_lo'], b['spearman_hi'])}; model - {base} "
+                   f"{interval_text(b['model_minus'], b['model_minus_lo'], b['model_minus_hi'], '{:+.2f}')}, "
                    f"partial Spearman given {base} "
-                   f"{_ci(b['model_partial'], b['model_partial_lo'], b['model_partial_hi'], '{:+.2f}')}; "
+                   f"{interval_text(b['model_partial'], b['model_partial_lo'], b['model_partial_hi'], '{:+.2f}')}; "
                    f"top decile caught {m['top_decile']:.0%} ({base} {b['top_decile']:.0%}, chance "
                    f"{m['top_decile_chance']:.0%}).")
     return out

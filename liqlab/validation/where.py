@@ -29,6 +29,7 @@ import pandas as pd
 from liqlab import stats
 from liqlab.model.estimator import estimate
 from liqlab.model.params import ModelParams
+from liqlab.reports import interval_text
 
 from .baselines import path_null
 from .sets import load_set
@@ -203,11 +204,8 @@ def where_set(name: str, params=None, *, top: float = 0.2, n_boot: int = 1000,
 def where_markdown(scores: pd.DataFrame) -> str:
     """The where-score table as Markdown."""
     def ci(r, k, fmt):
-        v, lo, hi = r[k], r[f"{k}_lo"], r[f"{k}_hi"]
-        if not np.isfinite(v):
-            return "n/a"
-        return fmt.format(v) + (f" ({fmt.format(lo)} to {fmt.format(hi)})"
-                                if np.isfinite(lo) and np.isfinite(hi) else "")
+        return interval_text(r[k], r[f"{k}_lo"], r[f"{k}_hi"], fmt)
+
     lines = ["| side | events (candles, hours) | bins crossed (mean) | share in model's top bins | "
              "path null's | even spread | model - path null | model - even |",
              "|---|---|---|---|---|---|---|---|"]
