@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from liqlab.reports import interval_text, write_table
+from liqlab.reports import interval_text, markdown_table, row_interval, write_table
 from liqlab.validation.where import where_markdown
 
 
@@ -11,6 +11,14 @@ def test_interval_text():
     assert interval_text(0.05, -0.01, 0.12, "{:+.2f}") == "+0.05 (-0.01 to +0.12)"
     assert interval_text(np.float64(0.5), np.nan, 0.9) == "0.50"      # no interval
     assert interval_text(np.nan, 0.1, 0.9) == "n/a"
+    row = pd.Series({"lift": 1.5, "lift_lo": 1.25, "lift_hi": 1.75})
+    assert row_interval(row, "lift", "{:.1f}") == "1.5 (1.2 to 1.8)"     # half to even: 1.25 -> 1.2
+
+
+def test_markdown_table():
+    assert markdown_table(["a", "b"], [[1, "x"], ["", 2.5]]).splitlines() == [
+        "| a | b |", "|---|---|", "| 1 | x |", "|  | 2.5 |"]
+    assert markdown_table(["only"], []) == "| only |\n|---|"
 
 
 def test_where_markdown_prints_intervals_and_gaps():

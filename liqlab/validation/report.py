@@ -8,7 +8,7 @@ import pandas as pd
 
 from liqlab.model.estimator import estimate
 from liqlab.model.params import ModelParams
-from liqlab.reports import interval_text
+from liqlab.reports import markdown_table, row_interval
 from liqlab.views.scale import ColourScale
 
 from .align import align
@@ -48,16 +48,15 @@ def scores_markdown(scores: pd.DataFrame) -> str:
     """The score table as Markdown: per side, the model and each baseline with Spearman,
     top-decile catch, and the model's Spearman difference and partial Spearman given the
     baseline (95% intervals)."""
-    lines = ["| side | predictor | Spearman (95% CI) | top decile caught (chance) | "
-             "model - baseline (95% CI) | model partial given baseline (95% CI) |",
-             "|---|---|---|---|---|---|"]
+    rows = []
     for _, r in scores.iterrows():
         td = "n/a" if not np.isfinite(r["top_decile"]) else f"{r['top_decile']:.0%} ({r['top_decile_chance']:.0%})"
-        lines.append(f"| {r['side']} | {_LABELS.get(r['predictor'], r['predictor'])} | "
-                     f"{interval_text(r['spearman'], r['spearman_lo'], r['spearman_hi'])} | {td} | "
-                     f"{'' if r['predictor'] == 'model' else interval_text(r['model_minus'], r['model_minus_lo'], r['model_minus_hi'], '{:+.2f}')} | "
-                     f"{'' if r['predictor'] == 'model' else interval_text(r['model_partial'], r['model_partial_lo'], r['model_partial_hi'], '{:+.2f}')} |")
-    return "\n".join(lines)
+        base = r["predictor"] != "model"
+        rows.append([r["side"], _LABELS.get(r["predictor"], r["predictor"]), row_interval(r, "spearman"), td,
+                     row_interval(r, "model_minus", "{:+.2f}") if base else "",
+                     row_interval(r, "model_partial", "{:+.2f}") if base else ""])
+    return markdown_table(["side", "predictor", "Spearman (95% CI)", "top decile caught (chance)",
+                           "model - baseline (95% CI)", "model partial given baseline (95% CI)"], rows)
 
 
 def score_sentences(name: str, rep: ValidationReport) -> list[str]:
@@ -71,11 +70,11 @@ def score_sentences(name: str, rep: ValidationReport) -> list[str]:
         base = "path_null" if "path_null" in g.index else "range"
         b = g.loc[base]
         out.append(f"{name} ({int(m['n'])} periods of {rep.meta.get('freq')}), {side}: model Spearman "
-                   f"{interval_text(m['spearman'], m['spearman_lo'], m['spearman_hi'])}, {base} "
-                   f"{interval_text(b['spearman'], b['spearman_lo'], b['spearman_hi'])}; model - {base} "
-                   f"{interval_text(b['model_minus'], b['model_minus_lo'], b['model_minus_hi'], '{:+.2f}')}, "
+                   f"{row_interval(m, 'spearman')}, {base} "
+                   f"{row_interval(b, 'spearman')}; model - {base} "
+                   f"{row_interval(b, 'model_minus', '{:+.2f}')}, "
                    f"partial Spearman given {base} "
-                   f"{interval_text(b['model_partial'], b['model_partial_lo'], b['model_partial_hi'], '{:+.2f}')}; "
+                   f"{row_interval(b, 'model_partial', '{:+.2f}')}; "
                    f"top decile caught {m['top_decile']:.0%} ({base} {b['top_decile']:.0%}, chance "
                    f"{m['top_decile_chance']:.0%}).")
     return out

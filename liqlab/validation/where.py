@@ -29,7 +29,7 @@ import pandas as pd
 from liqlab import stats
 from liqlab.model.estimator import estimate
 from liqlab.model.params import ModelParams
-from liqlab.reports import interval_text
+from liqlab.reports import markdown_table, row_interval
 
 from .baselines import path_null
 from .sets import load_set
@@ -203,18 +203,13 @@ def where_set(name: str, params=None, *, top: float = 0.2, n_boot: int = 1000,
 
 def where_markdown(scores: pd.DataFrame) -> str:
     """The where-score table as Markdown."""
-    def ci(r, k, fmt):
-        return interval_text(r[k], r[f"{k}_lo"], r[f"{k}_hi"], fmt)
-
-    lines = ["| side | events (candles, hours) | bins crossed (mean) | share in model's top bins | "
-             "path null's | even spread | model - path null | model - even |",
-             "|---|---|---|---|---|---|---|---|"]
-    for _, r in scores.iterrows():
-        lines.append(f"| {r['side']} | {r['events']} ({r['candles']}, {r['hours']}) | "
-                     f"{r['mean_bins_crossed']:.1f} | {ci(r, 'share_model', '{:.0%}')} | "
-                     f"{ci(r, 'share_path_null', '{:.0%}')} | {ci(r, 'share_even', '{:.0%}')} | "
-                     f"{ci(r, 'model_minus_path_null', '{:+.2f}')} | {ci(r, 'model_minus_even', '{:+.2f}')} |")
-    return "\n".join(lines)
+    rows = [[r["side"], f"{r['events']} ({r['candles']}, {r['hours']})", f"{r['mean_bins_crossed']:.1f}",
+             *(row_interval(r, k, "{:.0%}") for k in ("share_model", "share_path_null", "share_even")),
+             *(row_interval(r, k, "{:+.2f}") for k in ("model_minus_path_null", "model_minus_even"))]
+            for _, r in scores.iterrows()]
+    return markdown_table(["side", "events (candles, hours)", "bins crossed (mean)",
+                           "share in model's top bins", "path null's", "even spread",
+                           "model - path null", "model - even"], rows)
 
 
 def where_sentences(name: str, rep: WhereReport) -> list[str]:
