@@ -20,6 +20,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from _bootstrap import bootstrap_candles
 from _machine import machine
 
 SEED = 20250801
@@ -28,27 +29,7 @@ N_YEAR = 365 * 288
 
 def bootstrap_year(n: int = N_YEAR, seed: int = SEED) -> pd.DataFrame:
     """One year of 5m candles, whole real days drawn with replacement and chained."""
-    import liqlab
-    src = liqlab.load_sample("binance_btcusdt_5m")
-    o, h, l, c, v = (src[k].to_numpy(float) for k in ("open", "high", "low", "close", "volume"))
-    prev = np.concatenate([[o[0]], c[:-1]])
-    ratios = np.stack([o / prev, h / prev, l / prev, c / prev], axis=1)
-    rng = np.random.default_rng(seed)
-    block = 288
-    starts = rng.integers(0, len(src) - block, size=n // block + 1)
-    idx = np.concatenate([np.arange(s, s + block) for s in starts])[:n]
-    r = ratios[idx]
-    closes = float(o[0]) * np.cumprod(r[:, 3])
-    prevc = np.concatenate([[float(o[0])], closes[:-1]])
-    ohlc = r * prevc[:, None]
-    ohlc[:, 1] = np.maximum(ohlc[:, 1], ohlc[:, [0, 3]].max(1))
-    ohlc[:, 2] = np.minimum(ohlc[:, 2], ohlc[:, [0, 3]].min(1))
-    times = pd.date_range("2024-01-01", periods=n, freq="5min", tz="UTC", name="time")
-    candles = pd.DataFrame(ohlc, columns=["open", "high", "low", "close"], index=times)
-    candles["volume"] = v[idx]
-    candles.attrs.update(exchange="binance", symbol="BTCUSDT", timeframe="5m",
-                         source="block bootstrap of binance_btcusdt_5m")
-    return candles
+    return bootstrap_candles("binance_btcusdt_5m", n, np.random.default_rng(seed))
 
 
 def grid(points: int) -> list[dict]:
