@@ -23,6 +23,9 @@ import pandas as pd
 from _bootstrap import bootstrap_candles
 from _machine import machine
 
+import liqlab
+from liqlab.validation import sweeps
+
 SEED = 20250801
 N_YEAR = 365 * 288
 
@@ -33,7 +36,6 @@ def bootstrap_year(n: int = N_YEAR, seed: int = SEED) -> pd.DataFrame:
 
 
 def grid(points: int) -> list[dict]:
-    from liqlab.validation import sweeps
     full = sweeps.param_grid(
         leverage_weights=[(0.25, 0.30, 0.20, 0.15, 0.10), (0.45, 0.30, 0.15, 0.07, 0.03),
                           (0.10, 0.15, 0.25, 0.25, 0.25), (0.2, 0.2, 0.2, 0.2, 0.2),
@@ -47,9 +49,6 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--points", type=int, default=100)
     args = ap.parse_args()
-    import liqlab
-    from liqlab.validation import sweeps
-
     candles = bootstrap_year()
     p0 = float(candles["open"].iloc[0])
     span = max(p0 / float(candles["low"].min()), float(candles["high"].max()) / p0)
