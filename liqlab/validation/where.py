@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from liqlab import stats
+from liqlab._time import bar_size
 from liqlab.model.estimator import estimate
 from liqlab.model.params import ModelParams
 from liqlab.reports import markdown_table, row_interval
@@ -39,10 +40,6 @@ __all__ = ["where_units", "where_score", "WhereReport", "where_set", "WHERE_SETS
 
 #: the embedded per-event realised sets (names of :data:`.sets.SETS`)
 WHERE_SETS = ("okx_2026_03", "hyperliquid_2025_05")
-
-
-def _bar(candles: pd.DataFrame) -> pd.Timedelta:
-    return pd.Timedelta(int(np.diff(candles.index.as_unit("ns").asi8).min()), "ns")
 
 
 def _membership(v: np.ndarray, k: float) -> np.ndarray:
@@ -71,7 +68,7 @@ def where_units(candles: pd.DataFrame, events: pd.DataFrame, maps: dict, *, top:
         raise ValueError(f"top must be a share between 0 and 1, got {top}")
     ct = candles.index.as_unit("ns").asi8
     et = events.index.as_unit("ns").asi8
-    bar = _bar(candles).value
+    bar = bar_size(candles).value
     pos = np.searchsorted(ct, et, side="right") - 1
     inside = (pos >= 1) & (et < ct[-1] + bar)
     if not inside.all():
@@ -145,7 +142,7 @@ def where_score(candles: pd.DataFrame, events: pd.DataFrame, params=None, *, oi=
     params = params or ModelParams()
     if len(events) == 0:
         raise ValueError("events: no rows")
-    bar = _bar(candles)
+    bar = bar_size(candles)
     ct = candles.index
     p0 = int(np.searchsorted(ct.as_unit("ns").asi8, events.index[0].as_unit("ns").value, side="right")) - 1
     if p0 < 1:

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from liqlab._time import utc
 from liqlab.data.exchanges import convert
 from liqlab.data.exchanges.clients import (Market, RetryPolicy, call_with_retry, make_client,
                                       market_for)
@@ -74,17 +75,6 @@ def _td(tf: str) -> pd.Timedelta:
 
 def _ms(t: pd.Timestamp) -> int:
     return int(t.value // 1_000_000)
-
-
-def _utc(t: Any, what: str) -> pd.Timestamp | None:
-    if t is None:
-        return None
-    try:
-        ts = pd.Timestamp(t)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{what}={t!r} is not a time; give e.g. '2025-10-10' or "
-                         "'2025-10-10T12:00Z'") from exc
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 @dataclass(frozen=True)
@@ -284,7 +274,7 @@ class Fetcher:
         """The current time (``now`` given to the constructor may be a time or a callable)."""
         if self._now is None:
             return pd.Timestamp.now(tz="UTC")
-        return _utc(self._now() if callable(self._now) else self._now, "now")
+        return utc(self._now() if callable(self._now) else self._now, "now")
 
     def load(self) -> dict:
         """Load the exchange's markets (with retries) and check the symbol is a listed perpetual."""
@@ -423,7 +413,8 @@ class Fetcher:
         now = self.now()
         if kind == "oi" and self.exchange == "bybit":
             self._price_pending(tf, rep)
-        since_t, until_t = _utc(since, "since"), _utc(until, "until")
+        since_t = None if since is None else utc(since, "since")
+        until_t = None if until is None else utc(until, "until")
         if since_t is not None and until_t is not None and since_t >= until_t:
             raise ValueError(f"since {since_t} is not before until {until_t}")
         if kind == "funding":  # slots [start, end) on the schedule, published by now
