@@ -14,65 +14,28 @@ cluster, 1 shuffled map, 300 bootstrap resamples.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from _bootstrap import bootstrap_candles
+from _machine import machine
+
+import liqlab
+from liqlab.validation import sweeps
 
 SEED = 20250801
 N_YEAR = 365 * 288
 
 
-def machine() -> str:
-    import dask
-    import numba
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
-                   if x.startswith("MemTotal"))
-        ram = f"{mem / 2**20:.1f} GiB RAM"
-    except (OSError, StopIteration):
-        ram = "RAM unknown"
-    return (f"{cpu}, {os.cpu_count()} cores, {ram}; Python {platform.python_version()}, "
-            f"numba {numba.__version__}, numpy {np.__version__}, pandas {pd.__version__}, "
-            f"dask {dask.__version__}")
-
-
 def bootstrap_year(n: int = N_YEAR, seed: int = SEED) -> pd.DataFrame:
     """One year of 5m candles, whole real days drawn with replacement and chained."""
-    import liqlab
-    src = liqlab.load_sample("binance_btcusdt_5m")
-    o, h, l, c, v = (src[k].to_numpy(float) for k in ("open", "high", "low", "close", "volume"))
-    prev = np.concatenate([[o[0]], c[:-1]])
-    ratios = np.stack([o / prev, h / prev, l / prev, c / prev], axis=1)
-    rng = np.random.default_rng(seed)
-    block = 288
-    starts = rng.integers(0, len(src) - block, size=n // block + 1)
-    idx = np.concatenate([np.arange(s, s + block) for s in starts])[:n]
-    r = ratios[idx]
-    closes = float(o[0]) * np.cumprod(r[:, 3])
-    prevc = np.concatenate([[float(o[0])], closes[:-1]])
-    ohlc = r * prevc[:, None]
-    ohlc[:, 1] = np.maximum(ohlc[:, 1], ohlc[:, [0, 3]].max(1))
-    ohlc[:, 2] = np.minimum(ohlc[:, 2], ohlc[:, [0, 3]].min(1))
-    times = pd.date_range("2024-01-01", periods=n, freq="5min", tz="UTC", name="time")
-    candles = pd.DataFrame(ohlc, columns=["open", "high", "low", "close"], index=times)
-    candles["volume"] = v[idx]
-    candles.attrs.update(exchange="binance", symbol="BTCUSDT", timeframe="5m",
-                         source="block bootstrap of binance_btcusdt_5m")
-    return candles
+    return bootstrap_candles("binance_btcusdt_5m", n, np.random.default_rng(seed))
 
 
 def grid(points: int) -> list[dict]:
-    from liqlab.validation import sweeps
     full = sweeps.param_grid(
         leverage_weights=[(0.25, 0.30, 0.20, 0.15, 0.10), (0.45, 0.30, 0.15, 0.07, 0.03),
                           (0.10, 0.15, 0.25, 0.25, 0.25), (0.2, 0.2, 0.2, 0.2, 0.2),
@@ -86,9 +49,6 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--points", type=int, default=100)
     args = ap.parse_args()
-    import liqlab
-    from liqlab.validation import sweeps
-
     candles = bootstrap_year()
     p0 = float(candles["open"].iloc[0])
     span = max(p0 / float(candles["low"].min()), float(candles["high"].max()) / p0)
@@ -99,7 +59,7 @@ def main() -> None:
     data = {"candles": candles, "study": {"horizon": "1D", "n_random": 5, "n_shuffles": 1,
                                           "n_boot": 300}}
     windows = {"year": (candles.index[0], candles.index[-1] + pd.Timedelta("5min"))}
-    print(f"machine: {machine()}")
+    print(f"machine: {machine('numba', 'dask')}")
     print(f"data: {len(candles):,} 5m candles ({candles.index[0]:%Y-%m-%d}..{candles.index[-1]:%Y-%m-%d}, "
           f"{candles.attrs['source']}); grid: {len(g)} ModelParams points x 1 window")
     res = liqlab.estimate(candles, params=liqlab.ModelParams(grid_range=g[0]["grid_range"]), per_tier=False)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -31,28 +30,13 @@ import numba as nb
 import numpy as np
 import pandas as pd
 
+from _machine import machine
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 20231017
 N_YEAR = 525_600
 BINS = 2000
 COLS = 2000
-
-
-def machine() -> str:
-    import numba
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
-                   if x.startswith("MemTotal"))
-        ram = f"{mem / 2**20:.1f} GiB RAM"
-    except (OSError, StopIteration):
-        ram = "RAM unknown"
-    return (f"{cpu}, {os.cpu_count()} cores, {ram}; Python {platform.python_version()}, "
-            f"numba {numba.__version__}, numpy {np.__version__}, pandas {pd.__version__}")
 
 
 def bootstrap_year(n: int = N_YEAR, seed: int = SEED):
@@ -199,7 +183,7 @@ def main() -> None:
     import liqlab
     from liqlab.model.kernel import run_kernel
     from liqlab.model.estimator import prepare
-    print("machine:", machine())
+    print("machine:", machine("numba"))
     candles, oi = bootstrap_year()
     params, grid, step = year_setup(candles)
     kw = dict(params=params, grid=grid, step=step, max_columns=COLS)

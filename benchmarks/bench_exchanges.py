@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -20,8 +18,9 @@ import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
-import ccxt
 import pandas as pd
+
+from _machine import machine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -104,9 +103,7 @@ def bench_recorder(fake: FakeExchange) -> None:
 
 
 def main() -> None:
-    print(f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores, "
-          f"{platform.system()} {platform.release()}; Python {platform.python_version()}, "
-          f"pandas {pd.__version__}, ccxt {ccxt.__version__}")
+    print(f"machine: {machine('pyarrow', 'ccxt')}")
     with FakeExchange() as fake:
         bench_fetch(fake)
         bench_recorder(fake)

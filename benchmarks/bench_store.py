@@ -5,15 +5,14 @@ Run: ``python benchmarks/bench_store.py`` (standalone; prints machine and data s
 """
 from __future__ import annotations
 
-import os
-import platform
 import resource
 import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
-import pyarrow
+
+from _machine import machine
 
 from liqlab import load_sample
 from liqlab.data.store import Store
@@ -34,9 +33,7 @@ def _size(root: Path) -> int:
 
 
 def main() -> None:
-    print(f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores, "
-          f"{platform.system()} {platform.release()}; Python {platform.python_version()}, "
-          f"pandas {pd.__version__}, pyarrow {pyarrow.__version__}")
+    print(f"machine: {machine('pyarrow')}")
     with tempfile.TemporaryDirectory() as tmp:
         st = Store(tmp)
         for name, tf in (("binance_btcusdt_1m", "1m"), ("binance_btcusdt_1h", "1h"),

@@ -48,19 +48,11 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_estimate import bootstrap_year, machine as _machine, peak_rss_mb  # noqa: E402
+from _machine import machine  # noqa: E402
+from bench_estimate import bootstrap_year, peak_rss_mb  # noqa: E402
 
 WEEK = 7 * 1440
 TARGETS = {"1 week": 0.150, "1 year": 1.0}
-
-
-def machine() -> str:
-    import bokeh
-    import datashader
-    import holoviews
-    import xarray
-    return (f"{_machine()}, datashader {datashader.__version__}, holoviews {holoviews.__version__}, "
-            f"bokeh {bokeh.__version__}, xarray {xarray.__version__}")
 
 
 def load() -> str:
@@ -265,7 +257,7 @@ def main() -> None:
     import holoviews as hv
     import liqlab
     hv.extension("bokeh", logo=False)
-    print("machine:", machine())
+    print("machine:", machine("numba", "xarray", "datashader", "holoviews", "bokeh"))
     print(load(), "(at start)")
     t0 = time.perf_counter()
     ex = explorer()

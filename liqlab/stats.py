@@ -7,6 +7,9 @@ testing corrections and the walk-forward result type.
   :func:`block_bootstrap` (estimate and percentile interval of any statistic of aligned
   arrays) and :func:`paired_block_bootstrap` (the difference of one statistic on two
   predictors, on the *same* resamples, with a two-sided bootstrap p-value);
+- the same resamples as counts (:func:`block_counts`), for statistics of *summed* per-unit
+  quantities (hits and events per day, ...): :func:`unit_sums_draws` and
+  :func:`unit_sums_bootstrap` (the backtest's lifts and rates);
 - :func:`holm` (family-wise) and :func:`benjamini_hochberg` (false discovery rate);
 - :class:`WalkForwardResult`: folds, pooled out-of-sample score, the grid, the choice.
 
@@ -24,7 +27,8 @@ import pandas as pd
 from scipy.stats import rankdata
 
 __all__ = ["spearman", "spearman_rows", "partial_spearman", "partial_spearman_rows",
-           "block_indices", "default_block", "block_bootstrap", "paired_block_bootstrap",
+           "block_indices", "block_counts", "default_block", "block_bootstrap", "paired_block_bootstrap",
+           "unit_sums_draws", "unit_sums_bootstrap",
            "holm", "benjamini_hochberg", "WalkForwardResult"]
 
 
@@ -98,6 +102,15 @@ def block_indices(n: int, block: int, n_boot: int, rng: np.random.Generator) -> 
     return idx.reshape(n_boot, -1)[:, :n]
 
 
+def block_counts(n: int, block: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """(n_boot, n) integer matrix: how often each of n ordered units is drawn in each resample
+    of :func:`block_indices` (the same resamples for the same ``rng`` state); each row sums
+    to n."""
+    idx = block_indices(n, block, n_boot, rng)
+    flat = (np.arange(idx.shape[0])[:, None] * n + idx).ravel()
+    return np.bincount(flat, minlength=idx.shape[0] * n).reshape(idx.shape[0], n)
+
+
 def default_block(n: int, periods_per_day: float = 1.0) -> int:
     """Block length (in units) of the kit's bootstraps over periods: a whole day of periods
     (24 for hours) or about n^(1/3) periods, whichever is longer, but never more than n / 4
@@ -136,6 +149,41 @@ def block_bootstrap(stat: Callable[..., np.ndarray], *arrays, block: int, n_boot
         idx = block_indices(n, block, n_boot, np.random.default_rng(seed))
     vals = np.asarray(stat(*[a[idx] for a in arrs]), float)
     lo, hi = _quantiles(vals, len(idx), level)
+    return est, lo, hi
+
+
+def unit_sums_draws(unit_sums, stat: Callable[[np.ndarray], np.ndarray], *, block: int,
+                    n_boot: int = 1000, seed: int = 0) -> tuple[float, np.ndarray]:
+    """Estimate and the finite bootstrap draws of a statistic of summed per-unit quantities
+    (see :func:`unit_sums_bootstrap`); no draws for zero units."""
+    u = np.asarray(unit_sums, float)
+    if u.ndim != 2:
+        raise ValueError("unit_sums must be 2-D (units, quantities)")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = float(stat(u.sum(axis=0)[None, :])[0])
+        if u.shape[0] == 0:
+            return est, np.empty(0)
+        counts = block_counts(u.shape[0], block, n_boot, np.random.default_rng(seed))
+        boot = np.asarray(stat(counts @ u), float)
+    return est, boot[np.isfinite(boot)]
+
+
+def unit_sums_bootstrap(unit_sums, stat: Callable[[np.ndarray], np.ndarray], *, block: int,
+                        n_boot: int = 1000, seed: int = 0,
+                        level: float = 0.95) -> tuple[float, float, float]:
+    """Estimate and percentile interval of a statistic of summed per-unit quantities.
+
+    ``unit_sums`` is (n_units, k): e.g. per day [hits, events, control hits, controls].
+    ``stat`` maps an (m, k) array of column totals to m values (vectorised), e.g.
+    ``lambda s: (s[:, 0] / s[:, 1]) / (s[:, 2] / s[:, 3])``. Units are resampled in circular
+    blocks of ``block`` consecutive units (:func:`block_counts`; with one ``seed`` the same
+    resamples as :func:`block_bootstrap` over the units). Resamples whose statistic is not
+    finite are left out, and the interval is NaN when more than half are. Returns
+    (estimate, lo, hi)."""
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    est, boot = unit_sums_draws(unit_sums, stat, block=block, n_boot=n_boot, seed=seed)
+    lo, hi = _quantiles(boot, n_boot, level)
     return est, lo, hi
 
 

@@ -76,6 +76,53 @@ def test_paired_block_bootstrap():
     assert (same["estimate"], same["lo"], same["hi"], same["p_value"]) == (0.0, 0.0, 0.0, 1.0)
 
 
+def _counts_before_the_move(n_units, block, n_boot, rng):
+    # liqlab.backtest.metrics.block_bootstrap_counts as it was before the bootstrap moved
+    # into liqlab.stats (December 2026), kept verbatim: the backtest must draw what it drew
+    block = int(max(1, min(block, n_units)))
+    n_blocks = -(-n_units // block)
+    starts = rng.integers(0, n_units, size=(n_boot, n_blocks))
+    idx = (starts[:, :, None] + np.arange(block)[None, None, :]) % n_units
+    idx = idx.reshape(n_boot, -1)[:, :n_units]
+    counts = np.zeros((n_boot, n_units), np.int64)
+    np.add.at(counts, (np.repeat(np.arange(n_boot), n_units), idx.ravel()), 1)
+    return counts
+
+
+@pytest.mark.parametrize("n, block", [(10, 3), (7, 7), (40, 5), (5, 9), (1, 1)])
+def test_block_counts_are_block_indices_counted(n, block):
+    idx = stats.block_indices(n, block, 60, np.random.default_rng(11))
+    c = stats.block_counts(n, block, 60, np.random.default_rng(11))
+    assert c.shape == (60, n) and (c.sum(axis=1) == n).all()
+    for row, counts in zip(idx, c):                  # counted by hand, resample by resample
+        assert counts.tolist() == [int(np.sum(row == u)) for u in range(n)]
+    np.testing.assert_array_equal(c, _counts_before_the_move(n, block, 60, np.random.default_rng(11)))
+
+
+def test_unit_sums_bootstrap_is_block_bootstrap_of_the_sums():
+    # hits and events per day; the pooled rate of a resample is the same whether its units'
+    # sums are formed from counts (unit_sums_bootstrap) or from the resampled units
+    rng = np.random.default_rng(4)
+    events = rng.integers(5, 15, 30).astype(float)
+    hits = rng.binomial(events.astype(int), 0.4).astype(float)
+    rate = lambda h, n: h.sum(axis=1) / n.sum(axis=1)
+    want = stats.block_bootstrap(rate, hits, events, block=4, n_boot=300, seed=9)
+    got = stats.unit_sums_bootstrap(np.c_[hits, events], lambda x: x[:, 0] / x[:, 1], block=4,
+                                    n_boot=300, seed=9)
+    assert got == pytest.approx(want, rel=1e-12)
+    assert got[0] == hits.sum() / events.sum()
+    # a statistic that is never finite: estimate only, no interval
+    est, lo, hi = stats.unit_sums_bootstrap(np.c_[hits, 0 * events], lambda x: x[:, 0] / x[:, 1],
+                                            block=4, n_boot=50)
+    assert est == np.inf and np.isnan(lo) and np.isnan(hi)
+    est, draws = stats.unit_sums_draws(np.empty((0, 2)), lambda x: x[:, 0] / x[:, 1], block=1)
+    assert np.isnan(est) and draws.size == 0
+    with pytest.raises(ValueError, match="2-D"):
+        stats.unit_sums_draws(hits, lambda x: x, block=1)
+    with pytest.raises(ValueError, match="level"):
+        stats.unit_sums_bootstrap(np.c_[hits, events], lambda x: x[:, 0], block=1, level=1.5)
+
+
 def test_holm_and_bh_by_hand():
     p = [0.01, 0.04, 0.03]
     # Holm: sorted 0.01*3 = 0.03, 0.03*2 = 0.06, 0.04*1 -> running max 0.06

@@ -1,22 +1,28 @@
-"""Scores for probabilistic and binary outcomes, with block-bootstrap intervals.
+"""Scores for probabilistic and binary outcomes, and lifts with block-bootstrap intervals.
 
 All functions are pure and work on arrays. Bootstrap intervals resample *blocks of
 consecutive units* (e.g. snapshots, hours, days), because neighbouring events share the
 same price path and are not independent: an i.i.d. bootstrap would give intervals that
-are too narrow.
+are too narrow. The bootstrap itself lives in :mod:`liqlab.stats` (``block_bootstrap`` here
+is :func:`liqlab.stats.unit_sums_bootstrap`, ``bootstrap_draws`` is
+:func:`liqlab.stats.unit_sums_draws`, ``block_bootstrap_counts`` is
+:func:`liqlab.stats.block_counts`).
 """
 from __future__ import annotations
-
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from liqlab.stats import benjamini_hochberg, holm, spearman  # noqa: F401  (re-exported: one home)
+# re-exported under the backtest's older names: one home, liqlab.stats
+from liqlab.stats import benjamini_hochberg, holm, spearman, unit_sums_draws  # noqa: F401
+from liqlab.stats import block_counts as block_bootstrap_counts  # noqa: F401
+from liqlab.stats import unit_sums_bootstrap as block_bootstrap  # noqa: F401
+from liqlab.stats import unit_sums_draws as bootstrap_draws  # noqa: F401
 
 __all__ = ["hit_rate", "brier", "brier_skill", "auc", "reliability_table",
-           "block_bootstrap_counts", "bootstrap_draws", "block_bootstrap", "holm", "benjamini_hochberg",
+           "block_bootstrap_counts", "bootstrap_draws", "block_bootstrap", "rate_ratio",
+           "lift_interval", "holm", "benjamini_hochberg",
            "lead_time_quantiles", "spearman"]
 
 
@@ -66,60 +72,24 @@ def reliability_table(p, y, bins: int = 10) -> pd.DataFrame:
     return out.reset_index(drop=True)[["bin_lo", "bin_hi", "p_mean", "observed", "n"]]
 
 
-def block_bootstrap_counts(n_units: int, block: int, n_boot: int,
-                           rng: np.random.Generator) -> np.ndarray:
-    """How often each unit is drawn in each of ``n_boot`` circular block-bootstrap samples:
-    an (n_boot, n_units) integer matrix. Each sample strings together random blocks of
-    ``block`` consecutive units (wrapping at the end) until it has ``n_units`` units."""
-    if n_units < 1:
-        raise ValueError("cannot bootstrap zero units")
-    block = int(max(1, min(block, n_units)))
-    n_blocks = -(-n_units // block)
-    starts = rng.integers(0, n_units, size=(n_boot, n_blocks))
-    idx = (starts[:, :, None] + np.arange(block)[None, None, :]) % n_units
-    idx = idx.reshape(n_boot, -1)[:, :n_units]
-    counts = np.zeros((n_boot, n_units), np.int64)
-    rows = np.repeat(np.arange(n_boot), n_units)
-    np.add.at(counts, (rows, idx.ravel()), 1)
-    return counts
+def rate_ratio(sums: np.ndarray) -> np.ndarray:
+    """Lift from column totals, row by row: (hits / events) / (null hits / null events), for
+    sums shaped (m, 4) as [hits, events, null hits, null events]."""
+    return (sums[:, 0] / sums[:, 1]) / (sums[:, 2] / sums[:, 3])
 
 
-def bootstrap_draws(unit_sums: np.ndarray, stat: Callable[[np.ndarray], np.ndarray], *,
-                    block: int, n_boot: int = 1000, seed: int = 0) -> tuple[float, np.ndarray]:
-    """Point estimate and the finite bootstrap draws of a statistic of summed per-unit
-    quantities (see :func:`block_bootstrap`)."""
-    u = np.asarray(unit_sums, float)
-    if u.ndim != 2:
-        raise ValueError("unit_sums must be 2-D (units, quantities)")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        est = float(stat(u.sum(axis=0)[None, :])[0])
-        if u.shape[0] == 0:
-            return est, np.empty(0)
-        counts = block_bootstrap_counts(u.shape[0], block, n_boot, np.random.default_rng(seed))
-        boot = np.asarray(stat(counts @ u), float)
-    return est, boot[np.isfinite(boot)]
-
-
-def block_bootstrap(unit_sums: np.ndarray, stat: Callable[[np.ndarray], np.ndarray], *,
-                    block: int, n_boot: int = 1000, seed: int = 0,
-                    level: float = 0.95) -> tuple[float, float, float]:
-    """Point estimate and percentile interval of a statistic of summed per-unit quantities.
-
-    ``unit_sums`` is (n_units, k): e.g. per day [hits, events, control hits, controls].
-    ``stat`` maps an (m, k) array of column totals to m values (vectorised), e.g.
-    ``lambda s: (s[:, 0] / s[:, 1]) / (s[:, 2] / s[:, 3])``. Units are resampled in
-    circular blocks of ``block`` consecutive units. Returns (estimate, lo, hi); resamples
-    whose statistic is not finite are left out, and the interval is NaN when more than
-    half are.
-    """
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
-    est, boot = bootstrap_draws(unit_sums, stat, block=block, n_boot=n_boot, seed=seed)
-    if boot.size < 0.5 * n_boot:
-        return est, float("nan"), float("nan")
-    a = (1 - level) / 2
-    lo, hi = np.quantile(boot, [a, 1 - a])
-    return est, float(lo), float(hi)
+def lift_interval(unit_sums: np.ndarray, *, n_boot: int = 1000, seed: int = 0,
+                  block: int = 1) -> dict:
+    """Lift of per-unit [hits, events, null hits, null events] sums (:func:`rate_ratio` of
+    the totals) with a 95 % block-bootstrap interval and the one-sided bootstrap p-value of
+    lift <= 1 (+1 smoothed); interval and p-value are NaN when more than half of the
+    resamples have no finite lift. Keys: lift, lift_lo, lift_hi, p_value."""
+    est, b = unit_sums_draws(unit_sums, rate_ratio, block=block, n_boot=n_boot, seed=seed)
+    if b.size < 0.5 * n_boot:
+        return {"lift": est, "lift_lo": np.nan, "lift_hi": np.nan, "p_value": np.nan}
+    lo, hi = np.quantile(b, [0.025, 0.975])
+    return {"lift": est, "lift_lo": float(lo), "lift_hi": float(hi),
+            "p_value": float((np.sum(b <= 1) + 1) / (b.size + 1))}
 
 
 def lead_time_quantiles(time_to_touch, qs=(0.1, 0.25, 0.5, 0.75, 0.9)) -> pd.Series:

@@ -5,6 +5,8 @@ nothing is computed here beyond layout.
 """
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 
@@ -13,15 +15,13 @@ __all__ = ["lift_figure", "reliability_figure", "calibration_figure", "to_png"]
 
 def to_png(fig, dpi: int = 110) -> bytes:
     """PNG bytes of a figure (``IPython.display.Image(to_png(fig))`` shows it in a notebook)."""
-    import io
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
 
 
 def _figure(w=7.0, h=3.6):
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # lazy: matplotlib only when a figure is drawn
 
     return Figure(figsize=(w, h), layout="constrained")
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from liqlab import indicators
+from liqlab.stats import unit_sums_bootstrap
 
 from . import metrics
 from .clusters import clusters_frame
@@ -246,10 +247,6 @@ def _units(t0: pd.Series, block: str) -> np.ndarray:
     return ns(pd.DatetimeIndex(t0).floor(pd.Timedelta(block)))
 
 
-def _ratio_of_rates(x: np.ndarray) -> np.ndarray:
-    return (x[:, 0] / x[:, 1]) / (x[:, 2] / x[:, 3])
-
-
 def lift_table(events: pd.DataFrame, null: str, by, cfg: StudyConfig) -> pd.DataFrame:
     """Clusters against one null. For 'brownian' the null rate is the mean Brownian touch
     probability of the clusters themselves; otherwise the hit rate of that kind of control.
@@ -276,15 +273,10 @@ def lift_table(events: pd.DataFrame, null: str, by, cfg: StudyConfig) -> pd.Data
                 u = np.searchsorted(units, _units(frame["t0"], cfg.block))
                 np.add.at(s[:, 2 * j], u, frame["touched"].to_numpy(float))
                 np.add.at(s[:, 2 * j + 1], u, 1.0)
-        est, b = metrics.bootstrap_draws(s, _ratio_of_rates, block=1, n_boot=cfg.n_boot,
-                                         seed=cfg.seed)
-        ok = b.size >= 0.5 * cfg.n_boot
-        lo, hi = np.quantile(b, [0.025, 0.975]) if ok else (np.nan, np.nan)
-        p = float((np.sum(b <= 1) + 1) / (b.size + 1)) if ok else np.nan
         rows.append({**dict(zip(by, key)), "n_clusters": len(c), "n_null": len(n),
                      "hit_clusters": metrics.hit_rate(c["touched"]),
                      "hit_null": float(n["touched"].mean()) if len(n) else np.nan,
-                     "lift": est, "lift_lo": lo, "lift_hi": hi, "p_value": p,
+                     **metrics.lift_interval(s, n_boot=cfg.n_boot, seed=cfg.seed),
                      "n_blocks": len(units)})
     return pd.DataFrame(rows)
 
@@ -303,8 +295,8 @@ def directional_table(d: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
         s = np.zeros((len(uu), 2))
         np.add.at(s[:, 0], inv, agree)
         np.add.at(s[:, 1], inv, 1.0)
-        est, lo, hi = metrics.block_bootstrap(s, lambda x: x[:, 0] / x[:, 1], block=1,
-                                              n_boot=cfg.n_boot, seed=cfg.seed)
+        est, lo, hi = unit_sums_bootstrap(s, lambda x: x[:, 0] / x[:, 1], block=1,
+                                          n_boot=cfg.n_boot, seed=cfg.seed)
         rows.append({"source": src, "n": len(g), "sign_agreement": est, "lo": lo, "hi": hi,
                      "spearman": metrics.spearman(g["imbalance"], g["move"])})
     return pd.DataFrame(rows)

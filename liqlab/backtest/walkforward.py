@@ -9,10 +9,12 @@ lifts are pooled; (2) each configuration's full-sample one-sided bootstrap p-val
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+
+from liqlab.stats import WalkForwardResult, unit_sums_bootstrap
 
 from . import metrics
 from .study import NULLS, StudyConfig, event_study
@@ -86,26 +88,17 @@ def grid_pvalues(scores: pd.DataFrame, *, n_boot: int = 1000, seed: int = 0) -> 
     rows = []
     for cfg, g in scores.groupby("config", sort=False):
         s = g[["hits", "n", "null_hits", "null_n"]].to_numpy(float)
-        est, b = metrics.bootstrap_draws(
-            s, lambda x: (x[:, 0] / x[:, 1]) / (x[:, 2] / x[:, 3]), block=1, n_boot=n_boot, seed=seed)
-        ok = b.size >= 0.5 * n_boot
-        lo, hi = np.quantile(b, [0.025, 0.975]) if ok else (np.nan, np.nan)
-        rows.append({"config": cfg, "n": float(g["n"].sum()), "lift": est, "lift_lo": lo,
-                     "lift_hi": hi,
-                     "p_value": float((np.sum(b <= 1) + 1) / (b.size + 1)) if ok else np.nan})
+        rows.append({"config": cfg, "n": float(g["n"].sum()),
+                     **metrics.lift_interval(s, n_boot=n_boot, seed=seed)})
     out = pd.DataFrame(rows)
     p = out["p_value"].fillna(1.0).to_numpy()
     out["p_holm"], out["p_bh"] = metrics.holm(p), metrics.benjamini_hochberg(p)
     return out
 
 
-@dataclass
-class WalkForward:
-    """Result of :func:`walk_forward`: per-fold choices, pooled out-of-sample lift with a
-    95% CI, and the grid's corrected p-values."""
-    folds: pd.DataFrame
-    pooled: dict
-    grid: pd.DataFrame
+#: the result of :func:`walk_forward` (the kit's one walk-forward result type; this older name
+#: stays)
+WalkForward = WalkForwardResult
 
 
 def pooled_out_of_sample(scores: pd.DataFrame, folds: pd.DataFrame, *, n_boot: int = 1000,
@@ -118,16 +111,21 @@ def pooled_out_of_sample(scores: pd.DataFrame, folds: pd.DataFrame, *, n_boot: i
     if not parts:
         return {"lift": np.nan, "lift_lo": np.nan, "lift_hi": np.nan, "n": 0}
     s = pd.concat(parts)[["hits", "n", "null_hits", "null_n"]].to_numpy(float)
-    est, lo, hi = metrics.block_bootstrap(
-        s, lambda x: (x[:, 0] / x[:, 1]) / (x[:, 2] / x[:, 3]), block=1, n_boot=n_boot, seed=seed)
+    est, lo, hi = unit_sums_bootstrap(s, metrics.rate_ratio, block=1, n_boot=n_boot, seed=seed)
     return {"lift": est, "lift_lo": lo, "lift_hi": hi, "n": float(s[:, 1].sum())}
 
 
 def walk_forward(heatmap, candles: pd.DataFrame, grid: list[dict], *, null: str = "random",
                  n_folds: int = 4, base: StudyConfig | None = None, min_events: int = 30,
-                 funding: pd.DataFrame | None = None) -> WalkForward:
+                 funding: pd.DataFrame | None = None) -> WalkForwardResult:
     """Walk-forward over a grid of event-study settings (e.g. ``[{"quantile": 0.8,
-    "band": (0.005, 0.02)}, ...]``) on one heatmap, scored against ``null``."""
+    "band": (0.005, 0.02)}, ...]``) on one heatmap, scored against ``null``.
+
+    Returns a :class:`liqlab.stats.WalkForwardResult`: ``folds`` (:func:`select_walk_forward`),
+    ``pooled`` (a dict: the chosen settings' lift on their test folds with a 95 % CI,
+    :func:`pooled_out_of_sample`), ``grid`` (every setting's full-sample lift with corrected
+    p-values, :func:`grid_pvalues`) and ``recommended`` (the setting with the highest
+    full-sample lift among those with at least ``min_events`` cluster events; None if none)."""
     if not grid:
         raise ValueError("grid is empty: give a list of StudyConfig overrides")
     base = base or StudyConfig()
@@ -140,6 +138,8 @@ def walk_forward(heatmap, candles: pd.DataFrame, grid: list[dict], *, null: str 
     scores = pd.concat(frames, ignore_index=True)
     purge = pd.Timedelta(base.horizon) + pd.Timedelta(base.block)  # outcomes known before the fold
     folds = select_walk_forward(scores, n_folds=n_folds, purge=str(purge), min_events=min_events)
-    return WalkForward(folds=folds,
-                       pooled=pooled_out_of_sample(scores, folds, n_boot=base.n_boot, seed=base.seed),
-                       grid=grid_pvalues(scores, n_boot=base.n_boot, seed=base.seed))
+    table = grid_pvalues(scores, n_boot=base.n_boot, seed=base.seed)
+    ok = table[(table["n"] >= min_events) & np.isfinite(table["lift"])]
+    return WalkForwardResult(
+        folds=folds, pooled=pooled_out_of_sample(scores, folds, n_boot=base.n_boot, seed=base.seed),
+        grid=table, recommended=ok.loc[ok["lift"].idxmax(), "config"] if len(ok) else None)

@@ -54,7 +54,7 @@ own -v) prints the traceback of a failure. Guides: README.md and docs/*.md.
 
 def _classify(exc: BaseException) -> tuple[int, str]:
     """(exit status, short message) for a failure; nothing here imports ccxt or pyarrow."""
-    from liqlab.data.store import StoreCorruptError
+    from liqlab.data.store import StoreCorruptError  # lazy: `liqlab --help` loads no pyarrow
 
     ccxt = sys.modules.get("ccxt")
     gave_up = getattr(sys.modules.get("liqlab.data.exchanges.clients"), "FetchGaveUp", ())

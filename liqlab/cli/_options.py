@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from liqlab.data import schema
+from liqlab.data.samples import load_sample
+
 __all__ = ["STORE_ENV", "add_store", "add_out", "add_format", "read_frame", "default_store"]
 
 #: environment variable naming the local store (default ``data``)
@@ -45,9 +48,6 @@ def read_frame(spec: str | Path | None, kind: str) -> pd.DataFrame | None:
     """A frame given on the command line: an embedded sample's name (``liqlab.list_samples()``)
     or a Parquet file of the canonical ``kind`` (``'realised'``: liquidations or their period
     totals, whichever the file holds). ``None`` or ``'none'`` gives None."""
-    import liqlab
-    from liqlab.data import schema
-
     if spec is None or str(spec) == "none":
         return None
     p = Path(spec)
@@ -59,4 +59,4 @@ def read_frame(spec: str | Path | None, kind: str) -> pd.DataFrame | None:
         except Exception as exc:  # pyarrow raises several types for a damaged or foreign file
             raise ValueError(f"{p}: not a readable Parquet file ({exc})") from None
         return schema.validate(df, schema.infer_kind(df) if kind == "realised" else kind, str(p))
-    return liqlab.load_sample(str(spec))
+    return load_sample(str(spec))

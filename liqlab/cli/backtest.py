@@ -15,7 +15,13 @@ from pathlib import Path
 import pandas as pd
 
 from liqlab._time import utc
+from liqlab.backtest import StudyConfig, event_study, walk_forward
+from liqlab.backtest.report import html_report, plain_words, study_figures, study_tables
 from liqlab.cli import _options
+from liqlab.data.samples import load_sample
+from liqlab.model.estimator import estimate
+from liqlab.reports import write_table
+from liqlab.validation import sweeps
 
 __all__ = ["add_arguments", "run"]
 
@@ -70,13 +76,8 @@ def _parse_axis(text: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    import liqlab
-    from liqlab.backtest import StudyConfig, event_study, walk_forward
-    from liqlab.reports import write_table
-    from liqlab.backtest.report import html_report, plain_words, study_figures, study_tables
-
     axes = dict(_parse_axis(a) for a in args.sweep)   # bad axes fail before any work
-    candles = _options.read_frame(str(args.candles), "candles") if args.candles else liqlab.load_sample(args.sample)
+    candles = _options.read_frame(str(args.candles), "candles") if args.candles else load_sample(args.sample)
     if args.start:
         candles = candles[candles.index >= utc(args.start, "--start")]
     if args.end:
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = StudyConfig(horizon=args.horizon, quantile=args.quantile, band=tuple(args.band),
                       n_random=args.n_random, n_shuffles=args.n_shuffles, n_boot=args.n_boot,
                       seed=args.seed)
-    res = liqlab.estimate(candles, oi=oi, per_tier=False, step=args.step)
+    res = estimate(candles, oi=oi, per_tier=False, step=args.step)
     study = event_study(res.heatmap, candles, cfg, funding=funding)
     tables = study_tables(study)
     if args.walk_forward:
@@ -103,8 +104,6 @@ def run(args: argparse.Namespace) -> int:
         tables["walk_forward_pooled"] = pd.DataFrame([wf.pooled])
         tables["walk_forward_grid"] = wf.grid
     if args.sweep:
-        from liqlab.validation import sweeps
-
         grid = sweeps.param_grid(**axes)
         data = {"candles": candles, "oi": oi, "step": args.step,
                 "study": {"horizon": args.horizon, "quantile": args.quantile,

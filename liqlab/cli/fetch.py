@@ -18,6 +18,7 @@ import logging
 from liqlab.cli import _options
 from liqlab.data.exchanges.clients import EXCHANGES, HOST_ENV, RetryPolicy
 from liqlab.data.exchanges.fetch import KINDS, SERVES, Fetcher, Job, watch
+from liqlab.data.store import Store
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exchange", action="append", choices=list(EXCHANGES),
@@ -60,8 +61,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import liqlab
-
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(message)s")
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
@@ -70,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--kinds {args.kinds!r}: choose from {', '.join(KINDS)}")
     if args.page_limit is not None and args.page_limit < 1:
         raise ValueError("--page-limit must be at least 1")
-    store = liqlab.Store(args.store)
+    store = Store(args.store)
     policy = RetryPolicy(attempts=max(1, args.retries), base_s=args.backoff,
                          maintenance_s=max(args.backoff, 1.0) * 10)
     jobs = []

@@ -13,6 +13,7 @@ import logging
 
 from liqlab.cli import _options
 from liqlab.data.exchanges.dump import import_dump
+from liqlab.data.store import Store
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sources", nargs="+",
@@ -28,10 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import liqlab
-
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
-    rep = import_dump(liqlab.Store(args.store), args.sources, dataset=args.dataset,
+    rep = import_dump(Store(args.store), args.sources, dataset=args.dataset,
                       verify=args.verify, timeout=args.timeout, strict=args.strict)
     print(rep, flush=True)
     if rep.files == 0 and not rep.skipped:

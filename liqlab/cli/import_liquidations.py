@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 
 from liqlab.cli import _options
+from liqlab.data.store import Store
+from liqlab.validation.realised import import_liquidations
 
 __all__ = ["add_arguments", "run"]
 
@@ -41,15 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import liqlab
-    from liqlab.validation.realised import import_liquidations
-
     cols = {"time_col": args.time_col, "long_col": args.long_col, "short_col": args.short_col,
             "count_col": args.count_col}
-    rep = import_liquidations(liqlab.Store(args.store), args.files, fmt=args.format,
+    store = Store(args.store)
+    rep = import_liquidations(store, args.files, fmt=args.format,
                               contract_size=args.contract_size, exchange=args.exchange,
                               symbol=args.symbol, totals_columns=cols, timeframe=args.timeframe,
                               time_unit=args.time_unit)
     print(rep, flush=True)
-    print(f"provenance: {liqlab.Store(args.store).root / '_imports' / 'liquidations.jsonl'}")
+    print(f"provenance: {store.root / '_imports' / 'liquidations.jsonl'}")
     return 0

@@ -19,6 +19,7 @@ from pathlib import Path
 from liqlab.cli import _options
 from liqlab.data.exchanges.clients import LIQUIDATION_FEEDS as EXCHANGES, HOST_ENV
 from liqlab.data.exchanges.recorder import RECORDER_DIR, Recorder, run_forever
+from liqlab.data.store import Store
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exchange", action="append", choices=list(EXCHANGES),
@@ -125,15 +126,13 @@ def _background(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    import liqlab
-
     if args.stop:
         return _stop(args.store)
     if args.background:
         return _background(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s",
                         stream=sys.stderr)
-    rec = Recorder(liqlab.Store(args.store), args.exchange or list(EXCHANGES), args.symbol or ["BTCUSDT"],
+    rec = Recorder(Store(args.store), args.exchange or list(EXCHANGES), args.symbol or ["BTCUSDT"],
                    host=args.host, testnet=args.testnet, batch_rows=args.batch_rows,
                    batch_seconds=args.batch_seconds, backoff_s=args.backoff)
     stats = run_forever(rec)

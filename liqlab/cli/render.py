@@ -191,8 +191,7 @@ def picture(window: str, end, exchange: str = "binance", params=None, store=None
     result = estimate_window(data, params)
     res = result if exchange == ALL else result.by_exchange[exchange]
     candles = data.candles(None if exchange == ALL else exchange)
-    lo, hi = float(candles["low"].min()), float(candles["high"].max())
-    hm = layout.crop(res.heatmap, data.start, data.end, lo / 1.25, hi * 1.25)
+    hm = layout.crop_to_candles(res.heatmap, candles, data.start, data.end)
     names = ", ".join(f"{e} ({data.samples[e]})" for e in data.exchanges)
     who = f"{'+'.join(data.exchanges)} summed" if exchange == ALL else exchange
     sides = {"both": "long + short", "long": "long", "short": "short"}[side]

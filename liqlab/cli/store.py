@@ -9,10 +9,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pandas as pd
 
 from liqlab.cli._options import add_store
+from liqlab.data.store import Store, check, listing
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,18 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _store(path: str):
-    from pathlib import Path
-
-    import liqlab
     if not Path(path).is_dir():
         raise ValueError(f"no store at {path!r}: give the folder `liqlab fetch --store` wrote "
                          "(--store DIR or $LIQLAB_STORE)")
-    return liqlab.Store(path)
+    return Store(path)
 
 
 def run(args: argparse.Namespace) -> int:
-    from liqlab.data.store import check, listing
-
     store = _store(args.store)
     if args.action == "ls":
         df = listing(store)

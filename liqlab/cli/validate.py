@@ -14,14 +14,28 @@ from pathlib import Path
 
 import pandas as pd
 
+from liqlab.backtest.plots import calibration_figure
+from liqlab.backtest.report import html_report
 from liqlab.cli import _options
+from liqlab.data import schema
+from liqlab.data.store import Store
+from liqlab.model.estimator import estimate
+from liqlab.model.params import ModelParams
+from liqlab.reports import write_table
+from liqlab.validation import against_realised, validate_set
+from liqlab.validation.defaults import (compare_points, current_defaults_label, default_grid,
+                                        grid_periods, one_axis_comparisons, walk_forward_defaults)
+from liqlab.validation.realised import (detect_format, find_inputs, imports, read_tardis,
+                                        read_totals)
+from liqlab.validation.report import score_sentences, scores_markdown
+from liqlab.validation.sets import SETS
+from liqlab.validation.where import (WHERE_SETS, where_markdown, where_score, where_sentences,
+                                     where_set)
 
 __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from liqlab.validation.sets import SETS
-
     parser.add_argument("--set", action="append", choices=sorted(SETS), default=None,
                         help="embedded realised set (repeatable; default: all)")
     parser.add_argument("--realised", type=Path,
@@ -59,8 +73,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _read(path: Path, kind: str) -> pd.DataFrame:
-    from liqlab.data import schema
-
     if not path.is_file():
         raise ValueError(f"{path}: no such file")
     df = pd.read_parquet(path)
@@ -90,11 +102,6 @@ def _spans(led: pd.DataFrame, freq: str) -> list[tuple[pd.Timestamp, pd.Timestam
 
 def _realised_reports(args) -> dict:
     """Score every realised dataset of a store (or one file) against the inputs found."""
-    import liqlab
-    from liqlab.validation import against_realised
-    from liqlab.validation.realised import (detect_format, find_inputs, imports, read_tardis,
-                                            read_totals)
-
     path = Path(args.realised)
     reports = {}
     if path.is_file():
@@ -110,20 +117,18 @@ def _realised_reports(args) -> dict:
             realised = read_totals(path)
         candles = _read(args.candles, "candles")
         oi = _read(args.oi, "oi") if args.oi else None
-        res = liqlab.estimate(candles, oi=oi, params=_params(args.param), per_tier=False)
+        res = estimate(candles, oi=oi, params=_params(args.param), per_tier=False)
         rep = against_realised(res, realised, candles, oi, freq=args.freq, n_boot=args.n_boot,
                                seed=args.seed, sides=_sides(realised))
         rep.meta["used"] = [f"realised: {path}", f"candles: {args.candles}",
                             f"open interest: {args.oi or 'none'}"]
         if "side" in realised.columns:
-            from liqlab.validation.where import where_score
-
             rep.where = where_score(candles, realised, _params(args.param), oi=oi, top=args.top,
                                     n_boot=args.n_boot, seed=args.seed)
         return {"yours": rep}
     if not path.is_dir():
         raise ValueError(f"--realised {path}: no such file or store directory")
-    store = liqlab.Store(path)
+    store = Store(path)
     parts = store.partitions()
     mine = parts[((parts["dataset"] == "liquidations") & (parts["timeframe"] == "raw"))
                  | (parts["dataset"] == "liq_totals")]
@@ -167,14 +172,12 @@ def _realised_reports(args) -> dict:
                             candles_from=_pair(args.candles_from, "--candles-from"),
                             oi_from=_pair(args.oi_from, "--oi-from"))
             params = _params(args.param)
-            res = liqlab.estimate(d["candles"], oi=d["oi"], params=params, per_tier=False,
+            res = estimate(d["candles"], oi=d["oi"], params=params, per_tier=False,
                                   funding=d["funding"])
             rep = against_realised(res, realised, d["candles"], d["oi"], freq=freq, coverage=cov,
                                    sides=_sides(realised), funding=d["funding"],
                                    n_boot=args.n_boot, seed=args.seed)
             if kind == "liquidations":
-                from liqlab.validation.where import where_score
-
                 ev = realised[(realised.index >= cov[0]) & (realised.index < cov[1])]
                 rep.where = where_score(d["candles"], ev, params, oi=d["oi"], funding=d["funding"],
                                         top=args.top, n_boot=args.n_boot, seed=args.seed)
@@ -191,9 +194,7 @@ def _realised_reports(args) -> dict:
 
 def _params(items: list[str]):
     """ModelParams from NAME=VALUE strings, converted by each field's kind."""
-    import liqlab
-
-    spec = {f.name: f for f in liqlab.ModelParams.spec()}
+    spec = {f.name: f for f in ModelParams.spec()}
     changes = {}
     for item in items:
         if "=" not in item:
@@ -213,7 +214,7 @@ def _params(items: list[str]):
                 changes[name] = value
         except ValueError:
             raise ValueError(f"--param {name}: {value!r} is not a {kind} value") from None
-    return liqlab.ModelParams().replace(**changes)
+    return ModelParams().replace(**changes)
 
 
 def _tf(tf: str) -> str:
@@ -229,23 +230,12 @@ def _sides(realised: pd.DataFrame) -> tuple[str, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import liqlab
-    from liqlab.reports import write_table
-    from liqlab.backtest.plots import calibration_figure
-    from liqlab.backtest.report import html_report
-    from liqlab.validation import against_realised, validate_set
-    from liqlab.validation.report import score_sentences, scores_markdown
-    from liqlab.validation.where import where_markdown, where_sentences
-    from liqlab.validation.sets import SETS
-
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     reports = {}
     if args.realised:
         reports.update(_realised_reports(args))
     else:
-        from liqlab.validation.where import WHERE_SETS, where_set
-
         for name in args.set or list(SETS):
             reports[name] = validate_set(name, n_boot=args.n_boot, seed=args.seed)
             if name in WHERE_SETS:
@@ -273,9 +263,6 @@ def run(args: argparse.Namespace) -> int:
                            + where_markdown(w.scores))
             notes.extend(where_sentences(name, w))
     if args.defaults:
-        from liqlab.validation.defaults import (current_defaults_label, default_grid, grid_periods,
-                                                one_axis_comparisons, walk_forward_defaults)
-
         sched = None if args.scheduler == "local" else args.scheduler
         grid = default_grid()
         current = current_defaults_label(grid)   # ModelParams' defaults as shipped
@@ -287,8 +274,6 @@ def run(args: argparse.Namespace) -> int:
         tables["defaults_folds"] = wf["folds"]
         tables["defaults_walk_forward_scores"] = wf["stitched_scores"]
         tables["defaults_full_sample"] = wf["full_sample"].reset_index(names="grid_point")
-        from liqlab.validation.defaults import compare_points
-
         best = wf["recommended"]
         c = compare_points(per, best, current, n_boot=args.n_boot, seed=args.seed)
         f = wf["folds"]

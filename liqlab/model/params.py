@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from liqlab.model.margin import DEFAULT_BRACKETS, shipped_brackets
+from liqlab.model.margin import DEFAULT_BRACKETS, load_brackets, shipped_brackets
 
 __all__ = ["ModelParams", "FieldSpec"]
 
@@ -315,7 +315,6 @@ def _check(s: FieldSpec, v: Any) -> Any:
         return v
     if s.kind == "choice":
         if s.name == "brackets" and isinstance(v, str) and v.endswith(".csv"):
-            from liqlab.model.margin import load_brackets
             load_brackets(v)  # raises a clear ValueError if missing or inconsistent
             return v
         if v not in s.choices:

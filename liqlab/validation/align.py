@@ -12,20 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from liqlab._time import ns, utc
 from liqlab.data import schema
 
 __all__ = ["realised_periods", "align", "SIDES"]
 
 SIDES = ("long", "short", "total")
-
-
-def _ns(idx) -> np.ndarray:
-    return pd.DatetimeIndex(idx).as_unit("ns").asi8
-
-
-def _utc(x) -> pd.Timestamp:
-    t = pd.Timestamp(x)
-    return t.tz_localize("UTC") if t.tz is None else t.tz_convert("UTC")
 
 
 def realised_periods(realised: pd.DataFrame, freq: str, coverage=None) -> pd.DataFrame:
@@ -48,7 +40,7 @@ def realised_periods(realised: pd.DataFrame, freq: str, coverage=None) -> pd.Dat
         if coverage is None:
             start, end = realised.index[0].ceil(f), realised.index[-1].floor(f)
         else:
-            start, end = (_utc(x) for x in coverage)
+            start, end = (utc(x, "coverage") for x in coverage)
         if end - start < f:
             raise ValueError(f"realised liquidations cover less than one whole {freq} period "
                              f"({realised.index[0]} .. {realised.index[-1]}); use a shorter freq")
@@ -62,7 +54,7 @@ def realised_periods(realised: pd.DataFrame, freq: str, coverage=None) -> pd.Dat
             out.loc[s.index, f"{side}_usd"] = s.to_numpy(float)
         out.attrs["coverage"] = (start, end)
         return out
-    steps = np.diff(_ns(realised.index))
+    steps = np.diff(ns(realised.index))
     own = pd.Timedelta(int(steps.min()), "ns") if len(steps) else f
     if f < own:
         raise ValueError(f"realised totals are per {own}; cannot split them into {freq} periods")
@@ -99,7 +91,7 @@ def align(swept: pd.DataFrame, realised: pd.DataFrame, candles: pd.DataFrame, oi
         raise ValueError("swept must be indexed like candles (pass the candles given to estimate)")
     key = candles.index.floor(f)
     counts = pd.Series(1, index=candles.index).groupby(key).sum()
-    bar = pd.Timedelta(int(np.diff(_ns(candles.index)).min()), "ns") if len(candles) > 1 else f
+    bar = pd.Timedelta(int(np.diff(ns(candles.index)).min()), "ns") if len(candles) > 1 else f
     need = int(f / bar) if bar <= f else 1
     have = counts.reindex(real.index).fillna(0).astype(int)
     short = have[have < need]
@@ -132,7 +124,7 @@ def align(swept: pd.DataFrame, realised: pd.DataFrame, candles: pd.DataFrame, oi
         out[f"{p}_total"] = out[f"{p}_long"] + out[f"{p}_short"]
     if oi is not None:
         s = oi["oi_usd"] if isinstance(oi, pd.DataFrame) else oi
-        pos = np.searchsorted(_ns(s.index), _ns(real.index), side="right") - 1
+        pos = np.searchsorted(ns(s.index), ns(real.index), side="right") - 1
         if (pos < 0).any():
             raise ValueError("oi: no open-interest value at or before the first realised period; "
                              "give open interest that starts earlier")

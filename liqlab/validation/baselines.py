@@ -26,6 +26,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from liqlab.model.estimator import estimate
+from liqlab.model.params import ModelParams
+
 __all__ = ["PATH_NULL_INFLOW_USD", "path_null_inputs", "path_null"]
 
 #: the path null's inflow per candle (quote volume 1 x inflow_volume_share 1)
@@ -37,8 +40,6 @@ def path_null_inputs(candles: pd.DataFrame, params=None):
     candles with ``quote_volume`` set to :data:`PATH_NULL_INFLOW_USD` on every row, and
     ``params`` (defaults if None) with ``inflow_volume_share=1``. Estimate them with
     ``oi=None``."""
-    from liqlab.model.params import ModelParams
-
     params = params or ModelParams()
     if not isinstance(params, ModelParams):
         raise ValueError(f"params must be a liqlab.ModelParams, got {type(params).__name__}")
@@ -55,8 +56,6 @@ def path_null(candles: pd.DataFrame, params=None, *, funding=None, taker_buy=Non
     ``funding``, ``taker_buy`` and ``mark`` are passed on as to the model (side rules
     'funding' / 'taker', mark-price sweeps), so the null differs from the model only in its
     inflow. Other keywords go to :func:`liqlab.estimate` (``step``, ``grid``, ``start``)."""
-    from liqlab.model.estimator import estimate
-
     c, p = path_null_inputs(candles, params)
     if p.side_rule == "taker" and taker_buy is None and "taker_buy_volume" in candles.columns:
         taker_buy = candles["taker_buy_volume"]

@@ -11,13 +11,18 @@ much such a choice is worth out of sample.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
 from liqlab import stats
+from liqlab.model.params import ModelParams
 from liqlab.stats import WalkForwardResult, spearman
 
+from . import sweeps
 from .scores import score_table
+from .sets import load_set
 
 __all__ = ["LEVERAGE_MIXES", "INFLOW_MIXES", "SIDE_RULES", "default_grid", "grid_periods",
            "walk_forward_defaults", "compare_points", "one_axis_comparisons",
@@ -61,14 +66,9 @@ def grid_periods(grid: list[dict], set_name: str, *, scheduler: str | None = "in
     set, via :func:`liqlab.validation.sweeps.sweep` (``scheduler`` as there; 'inline' by default).
     Columns: point, label, period, pred_*, real_*, range_*, ...; with ``path_null`` also
     null_* (each point's path null, same params: twice the estimation time)."""
-    from liqlab.validation import sweeps
-    from .sets import load_set
-
     labels = [g.get("label", str(i)) for i, g in enumerate(grid)]
     overrides = [{k: v for k, v in g.items() if k != "label"} for g in grid]
     data = data or {set_name: load_set(set_name)}
-    import functools
-
     task = functools.partial(sweeps.validation_task, path_null=True) if path_null else sweeps.validation_task
     out = sweeps.sweep(task, overrides, [set_name], data=data, scheduler=scheduler)
     if "error" in out.columns and out["error"].notna().any():
@@ -172,8 +172,6 @@ def one_axis_comparisons(periods: pd.DataFrame, default_label: str, *, n_boot: i
 def current_defaults_label(grid: list[dict]) -> str:
     """The label of the grid point equal to ``ModelParams()``'s shipped defaults on every axis
     the grid varies (ValueError if the grid has no such point)."""
-    from liqlab.model.params import ModelParams
-
     d = ModelParams().to_dict()
     for g in grid:
         if all(d.get(k) == v or (isinstance(v, tuple) and tuple(d.get(k, ())) == v)

@@ -6,8 +6,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from liqlab.model.estimator import estimate
+from liqlab.model.params import ModelParams
+from liqlab.reports import markdown_table, row_interval
+from liqlab.views.scale import ColourScale
+
 from .align import align
+from .baselines import path_null as _path_null
 from .scores import calibration_curve, scale_table, score_table
+from .sets import load_set
 
 __all__ = ["ValidationReport", "against_realised", "score_estimate", "validate_set",
            "scores_markdown", "score_sentences",
@@ -37,28 +44,19 @@ _LABELS = {"model": "model", "range": "range (period side range)",
            "path_null": "path_null (kernel, constant inflow, no OI)", "range_oi": "range x OI"}
 
 
-def _ci(v, lo, hi, fmt="{:.2f}") -> str:
-    if not np.isfinite(v):
-        return "n/a"
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        return fmt.format(v)
-    return f"{fmt.format(v)} ({fmt.format(lo)} to {fmt.format(hi)})"
-
-
 def scores_markdown(scores: pd.DataFrame) -> str:
     """The score table as Markdown: per side, the model and each baseline with Spearman,
     top-decile catch, and the model's Spearman difference and partial Spearman given the
     baseline (95% intervals)."""
-    lines = ["| side | predictor | Spearman (95% CI) | top decile caught (chance) | "
-             "model - baseline (95% CI) | model partial given baseline (95% CI) |",
-             "|---|---|---|---|---|---|"]
+    rows = []
     for _, r in scores.iterrows():
         td = "n/a" if not np.isfinite(r["top_decile"]) else f"{r['top_decile']:.0%} ({r['top_decile_chance']:.0%})"
-        lines.append(f"| {r['side']} | {_LABELS.get(r['predictor'], r['predictor'])} | "
-                     f"{_ci(r['spearman'], r['spearman_lo'], r['spearman_hi'])} | {td} | "
-                     f"{'' if r['predictor'] == 'model' else _ci(r['model_minus'], r['model_minus_lo'], r['model_minus_hi'], '{:+.2f}')} | "
-                     f"{'' if r['predictor'] == 'model' else _ci(r['model_partial'], r['model_partial_lo'], r['model_partial_hi'], '{:+.2f}')} |")
-    return "\n".join(lines)
+        base = r["predictor"] != "model"
+        rows.append([r["side"], _LABELS.get(r["predictor"], r["predictor"]), row_interval(r, "spearman"), td,
+                     row_interval(r, "model_minus", "{:+.2f}") if base else "",
+                     row_interval(r, "model_partial", "{:+.2f}") if base else ""])
+    return markdown_table(["side", "predictor", "Spearman (95% CI)", "top decile caught (chance)",
+                           "model - baseline (95% CI)", "model partial given baseline (95% CI)"], rows)
 
 
 def score_sentences(name: str, rep: ValidationReport) -> list[str]:
@@ -72,11 +70,11 @@ def score_sentences(name: str, rep: ValidationReport) -> list[str]:
         base = "path_null" if "path_null" in g.index else "range"
         b = g.loc[base]
         out.append(f"{name} ({int(m['n'])} periods of {rep.meta.get('freq')}), {side}: model Spearman "
-                   f"{_ci(m['spearman'], m['spearman_lo'], m['spearman_hi'])}, {base} "
-                   f"{_ci(b['spearman'], b['spearman_lo'], b['spearman_hi'])}; model - {base} "
-                   f"{_ci(b['model_minus'], b['model_minus_lo'], b['model_minus_hi'], '{:+.2f}')}, "
+                   f"{row_interval(m, 'spearman')}, {base} "
+                   f"{row_interval(b, 'spearman')}; model - {base} "
+                   f"{row_interval(b, 'model_minus', '{:+.2f}')}, "
                    f"partial Spearman given {base} "
-                   f"{_ci(b['model_partial'], b['model_partial_lo'], b['model_partial_hi'], '{:+.2f}')}; "
+                   f"{row_interval(b, 'model_partial', '{:+.2f}')}; "
                    f"top decile caught {m['top_decile']:.0%} ({base} {b['top_decile']:.0%}, chance "
                    f"{m['top_decile_chance']:.0%}).")
     return out
@@ -90,8 +88,7 @@ def calibrated_colour_scale(rep: ValidationReport, heatmap, side: str = "both", 
     "expected liquidations (calibrated on SET)". The top is the ``percentile`` of the
     calibrated map's non-zero values. ``on`` names the set (default ``rep.meta['set']``).
     The scale belongs to the venue and inputs it was measured on (``rep.scale['venue']``)."""
-    from liqlab.views.heatmap import absolute_scale
-    from liqlab.views.scale import ColourScale
+    from liqlab.views.heatmap import absolute_scale  # lazy: holoviews, only for this view helper
 
     row = {"both": "total"}.get(side, side)
     sc = rep.scale.set_index("side")
@@ -113,10 +110,8 @@ def score_estimate(candles: pd.DataFrame, realised: pd.DataFrame, oi=None, param
     ``score_estimate(...).scores`` is the full table (model and the four baselines, with
     the model's Spearman difference and partial Spearman given each). Give candles with a
     warm-up before the realised span."""
-    import liqlab
-
-    params = params or liqlab.ModelParams()
-    res = liqlab.estimate(candles, oi=oi, params=params, per_tier=False, funding=funding)
+    params = params or ModelParams()
+    res = estimate(candles, oi=oi, params=params, per_tier=False, funding=funding)
     return against_realised(res, realised, candles, oi, freq=freq, coverage=coverage, sides=sides,
                             funding=funding, n_boot=n_boot, block=block, seed=seed)
 
@@ -139,8 +134,6 @@ def against_realised(result, realised: pd.DataFrame, candles: pd.DataFrame, oi=N
     :func:`.baselines.path_null`); None leaves it out (e.g. when ``result`` is a bare swept
     frame).
     """
-    from .baselines import path_null as _path_null
-
     swept = getattr(result, "swept", result)
     if isinstance(path_null, str):
         if path_null != "auto":
@@ -164,14 +157,11 @@ def against_realised(result, realised: pd.DataFrame, candles: pd.DataFrame, oi=N
 
 def validate_set(name: str, params=None, *, n_boot: int = 1000, seed: int = 0) -> ValidationReport:
     """Estimate on one of :data:`liqlab.validation.sets.SETS` with ``params`` and score it."""
-    import liqlab
-    from .sets import load_set
-
     d = load_set(name)
-    params = params or liqlab.ModelParams()
+    params = params or ModelParams()
     gap = max(params.oi_max_gap_hours, d["spec"].max_oi_gap_hours)
     params = params.replace(oi_max_gap_hours=gap)
-    res = liqlab.estimate(d["candles"], oi=d["oi"], params=params, per_tier=False,
+    res = estimate(d["candles"], oi=d["oi"], params=params, per_tier=False,
                           funding=d["funding"])
     rep = against_realised(res, d["realised"], d["candles"], d["oi"], freq=d["spec"].freq,
                            sides=d["spec"].sides, funding=d["funding"], n_boot=n_boot, seed=seed)

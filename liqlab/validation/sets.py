@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from liqlab.data.samples import load_sample
+
 __all__ = ["ValidationSet", "SETS", "load_set"]
 
 
@@ -61,23 +63,21 @@ SETS: dict[str, ValidationSet] = {s.name: s for s in (
 def load_set(name: str) -> dict:
     """Frames of a validation set: ``candles`` (trimmed to warm-up + realised span),
     ``oi`` (or None), ``funding`` (or None), ``realised``, and the set's ``spec``."""
-    import liqlab
-
     if name not in SETS:
         raise ValueError(f"unknown validation set {name!r}; available: {', '.join(SETS)}")
     s = SETS[name]
-    realised = liqlab.load_sample(s.realised)
+    realised = load_sample(s.realised)
     f = pd.Timedelta(s.freq)
     start = realised.index[0].floor(f) - pd.Timedelta(s.warmup)
     end = realised.index[-1].ceil(f) + f
-    candles = liqlab.load_sample(s.candles)
+    candles = load_sample(s.candles)
     candles = candles[(candles.index >= start) & (candles.index < end)]
     oi = None
     if s.oi:
-        oi = liqlab.load_sample(s.oi)
+        oi = load_sample(s.oi)
         oi = oi[(oi.index >= start - pd.Timedelta("1D")) & (oi.index < end)]
     funding = None
     if s.funding:
-        funding = liqlab.load_sample(s.funding)
+        funding = load_sample(s.funding)
         funding = funding[(funding.index >= start - pd.Timedelta("2D")) & (funding.index < end)]
     return {"candles": candles, "oi": oi, "funding": funding, "realised": realised, "spec": s}

@@ -24,14 +24,20 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from liqlab.backtest import NULLS, event_study
+from liqlab.model.estimator import estimate
+from liqlab.model.params import ModelParams
+
+from .align import align
+from .baselines import path_null as _path_null
+from .sets import load_set
+
 __all__ = ["param_grid", "split_windows", "sweep", "backtest_task", "validation_task"]
 
 
 def param_grid(**axes) -> list[dict]:
     """The cartesian product of ModelParams overrides: ``param_grid(a=[1, 2], b=["x"])`` ->
     ``[{"a": 1, "b": "x"}, {"a": 2, "b": "x"}]``. Names are checked against ModelParams."""
-    from liqlab.model.params import ModelParams
-
     known = {s.name for s in ModelParams.spec()}
     unknown = [k for k in axes if k not in known]
     if unknown:
@@ -91,7 +97,7 @@ def sweep(task: Callable, grid: list[dict], windows: Mapping[str, Any] | list, *
     if scheduler is not None and not str(scheduler).startswith(("tcp://", "tls://", "inproc://", "ucx://")):
         raise ValueError(f"scheduler must be None (LocalCluster), 'inline' or an address like "
                          f"'tcp://host:8786', got {scheduler!r}")
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster  # lazy: dask only when a cluster is asked for
 
     cluster = None
     if scheduler is None:
@@ -128,15 +134,12 @@ def backtest_task(overrides: dict, window, data: dict) -> dict:
     """Estimate on ``data['candles']`` (and ``data.get('oi')``) within ``window`` with the
     overridden ModelParams, run the event study (``data.get('study')``: StudyConfig
     overrides) and return the lift against each null with its 95% CI."""
-    import liqlab
-    from liqlab.backtest import NULLS, event_study
-
     candles = _window_slice(data["candles"], window)
     oi = data.get("oi")
     if oi is not None:
         oi = oi[oi.index < candles.index[-1] + pd.Timedelta("1D")]
-    params = liqlab.ModelParams().replace(**overrides)
-    res = liqlab.estimate(candles, oi=oi, params=params, per_tier=False,
+    params = ModelParams().replace(**overrides)
+    res = estimate(candles, oi=oi, params=params, per_tier=False,
                           step=data.get("step"))
     st = event_study(res.heatmap, candles, **(data.get("study") or {}))
     s = st.summary()
@@ -157,19 +160,14 @@ def validation_task(overrides: dict, window, data: dict, path_null: bool = False
     set names to :func:`liqlab.validation.sets.load_set` outputs (or is None: loaded here).
     ``path_null``: also estimate the path null with the same params (``null_*`` columns);
     pass ``functools.partial(validation_task, path_null=True)`` to :func:`sweep`."""
-    import liqlab
-    from liqlab.validation import align
-    from liqlab.validation.sets import load_set
-
     d = (data or {}).get(window) or load_set(window)
     spec = d["spec"]
-    params = liqlab.ModelParams().replace(**overrides)
+    params = ModelParams().replace(**overrides)
     params = params.replace(oi_max_gap_hours=max(params.oi_max_gap_hours, spec.max_oi_gap_hours))
-    res = liqlab.estimate(d["candles"], oi=d["oi"], params=params, per_tier=False,
+    res = estimate(d["candles"], oi=d["oi"], params=params, per_tier=False,
                           funding=d.get("funding"))
     null = None
     if path_null:
-        from liqlab.validation.baselines import path_null as _path_null
         null = _path_null(d["candles"], params, funding=d.get("funding"))
     fr = align(res.swept, d["realised"], d["candles"], d["oi"], freq=spec.freq, path_null=null)
     fr = fr.reset_index().rename(columns={"time": "period"})

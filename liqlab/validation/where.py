@@ -27,16 +27,19 @@ import numpy as np
 import pandas as pd
 
 from liqlab import stats
+from liqlab._time import bar_size
+from liqlab.model.estimator import estimate
+from liqlab.model.params import ModelParams
+from liqlab.reports import markdown_table, row_interval
+
+from .baselines import path_null
+from .sets import load_set
 
 __all__ = ["where_units", "where_score", "WhereReport", "where_set", "WHERE_SETS",
            "where_markdown", "where_sentences"]
 
 #: the embedded per-event realised sets (names of :data:`.sets.SETS`)
 WHERE_SETS = ("okx_2026_03", "hyperliquid_2025_05")
-
-
-def _bar(candles: pd.DataFrame) -> pd.Timedelta:
-    return pd.Timedelta(int(np.diff(candles.index.as_unit("ns").asi8).min()), "ns")
 
 
 def _membership(v: np.ndarray, k: float) -> np.ndarray:
@@ -65,7 +68,7 @@ def where_units(candles: pd.DataFrame, events: pd.DataFrame, maps: dict, *, top:
         raise ValueError(f"top must be a share between 0 and 1, got {top}")
     ct = candles.index.as_unit("ns").asi8
     et = events.index.as_unit("ns").asi8
-    bar = _bar(candles).value
+    bar = bar_size(candles).value
     pos = np.searchsorted(ct, et, side="right") - 1
     inside = (pos >= 1) & (et < ct[-1] + bar)
     if not inside.all():
@@ -136,13 +139,10 @@ def where_score(candles: pd.DataFrame, events: pd.DataFrame, params=None, *, oi=
     """Estimate the model and the path null with ``params`` on ``candles`` (+ ``oi``,
     ``funding``), one heatmap column per candle from the candle before the first event, and
     score where the per-event realised liquidations ``events`` fell (see the module doc)."""
-    import liqlab
-    from .baselines import path_null
-
-    params = params or liqlab.ModelParams()
+    params = params or ModelParams()
     if len(events) == 0:
         raise ValueError("events: no rows")
-    bar = _bar(candles)
+    bar = bar_size(candles)
     ct = candles.index
     p0 = int(np.searchsorted(ct.as_unit("ns").asi8, events.index[0].as_unit("ns").value, side="right")) - 1
     if p0 < 1:
@@ -150,7 +150,7 @@ def where_score(candles: pd.DataFrame, events: pd.DataFrame, params=None, *, oi=
                          "with a warm-up before the events")
     start = ct[p0 - 1]
     kw = dict(step=bar, start=start, max_columns=len(ct) - (p0 - 1) + 1, per_tier=False)
-    model = liqlab.estimate(candles, oi=oi, params=params, funding=funding, **kw)
+    model = estimate(candles, oi=oi, params=params, funding=funding, **kw)
     null = path_null(candles, params, funding=funding, **kw)
     units = where_units(candles, events, {"model": model.heatmap, "path_null": null.heatmap}, top=top)
     hour = units["time"].dt.floor("1h")
@@ -186,14 +186,11 @@ def where_set(name: str, params=None, *, top: float = 0.2, n_boot: int = 1000,
               seed: int = 0) -> WhereReport:
     """:func:`where_score` on an embedded per-event set (:data:`WHERE_SETS`), with its
     candles, open interest and funding as :func:`.report.validate_set` uses them."""
-    import liqlab
-    from .sets import load_set
-
     if name not in WHERE_SETS:
         raise ValueError(f"{name!r} has no per-event realised liquidations; use one of "
                          f"{', '.join(WHERE_SETS)}")
     d = load_set(name)
-    params = params or liqlab.ModelParams()
+    params = params or ModelParams()
     params = params.replace(oi_max_gap_hours=max(params.oi_max_gap_hours, d["spec"].max_oi_gap_hours))
     rep = where_score(d["candles"], d["realised"], params, oi=d["oi"], funding=d["funding"],
                       top=top, n_boot=n_boot, seed=seed)
@@ -203,21 +200,13 @@ def where_set(name: str, params=None, *, top: float = 0.2, n_boot: int = 1000,
 
 def where_markdown(scores: pd.DataFrame) -> str:
     """The where-score table as Markdown."""
-    def ci(r, k, fmt):
-        v, lo, hi = r[k], r[f"{k}_lo"], r[f"{k}_hi"]
-        if not np.isfinite(v):
-            return "n/a"
-        return fmt.format(v) + (f" ({fmt.format(lo)} to {fmt.format(hi)})"
-                                if np.isfinite(lo) and np.isfinite(hi) else "")
-    lines = ["| side | events (candles, hours) | bins crossed (mean) | share in model's top bins | "
-             "path null's | even spread | model - path null | model - even |",
-             "|---|---|---|---|---|---|---|---|"]
-    for _, r in scores.iterrows():
-        lines.append(f"| {r['side']} | {r['events']} ({r['candles']}, {r['hours']}) | "
-                     f"{r['mean_bins_crossed']:.1f} | {ci(r, 'share_model', '{:.0%}')} | "
-                     f"{ci(r, 'share_path_null', '{:.0%}')} | {ci(r, 'share_even', '{:.0%}')} | "
-                     f"{ci(r, 'model_minus_path_null', '{:+.2f}')} | {ci(r, 'model_minus_even', '{:+.2f}')} |")
-    return "\n".join(lines)
+    rows = [[r["side"], f"{r['events']} ({r['candles']}, {r['hours']})", f"{r['mean_bins_crossed']:.1f}",
+             *(row_interval(r, k, "{:.0%}") for k in ("share_model", "share_path_null", "share_even")),
+             *(row_interval(r, k, "{:+.2f}") for k in ("model_minus_path_null", "model_minus_even"))]
+            for _, r in scores.iterrows()]
+    return markdown_table(["side", "events (candles, hours)", "bins crossed (mean)",
+                           "share in model's top bins", "path null's", "even spread",
+                           "model - path null", "model - even"], rows)
 
 
 def where_sentences(name: str, rep: WhereReport) -> list[str]:

@@ -153,10 +153,8 @@ class Explorer:
         return self.data.candles(None if ex == AGGREGATE else ex)
 
     def _heatmap(self):
-        c = self.candles()
-        lo, hi = float(c["low"].min()), float(c["high"].max())
-        return layout.crop(self._result_for_exchange().heatmap, self.data.start, self.data.end,
-                           lo / 1.25, hi * 1.25)
+        return layout.crop_to_candles(self._result_for_exchange().heatmap, self.candles(),
+                                      self.data.start, self.data.end)
 
     def colour_scale(self) -> ColourScale:
         if self.scale.value == "absolute":

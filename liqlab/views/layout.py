@@ -15,7 +15,8 @@ from liqlab.views.profile import profile as side_profile
 from liqlab.views.scale import ColourScale, usd
 from liqlab.views.summary import LevelSummary
 
-__all__ = ["candles_page", "crop", "price_chart", "dashboard", "multi_timeframe", "summary_html"]
+__all__ = ["candles_page", "crop", "crop_to_candles", "CANDLE_MARGIN", "price_chart", "dashboard",
+           "multi_timeframe", "summary_html"]
 
 
 def candles_page(candles: pd.DataFrame, title: str = "", width: int = style.WIDTH) -> hv.Layout:
@@ -49,6 +50,24 @@ def crop(hm: xr.Dataset, start=None, end=None, low: float | None = None,
     if not keep.any() or not pk.any():
         raise ValueError("the crop leaves no heatmap columns or price bins; check start/end/low/high")
     return hm.isel(time=_span(keep), price=_span(pk))
+
+
+#: how far beyond the candles' range a heatmap is drawn: from low / 1.25 to high * 1.25, so
+#: that the 5x tier's levels (20 % from entry) of positions opened anywhere in the range show
+CANDLE_MARGIN = 1.25
+
+
+def crop_to_candles(hm: xr.Dataset, candles: pd.DataFrame, start=None, end=None,
+                    margin: float = CANDLE_MARGIN) -> xr.Dataset:
+    """The part of a heatmap drawn with ``candles``: columns in [start, end) (all when None)
+    and bins in [lowest low / ``margin``, highest high * ``margin``]. The one rule the
+    explorer, ``liqlab render`` and the notebooks use (see :func:`crop`)."""
+    if candles is None or len(candles) == 0:
+        raise ValueError("no candles to crop the heatmap to; pass the window's candles")
+    if not margin >= 1:
+        raise ValueError(f"margin must be >= 1 (1.25 draws 25 % beyond the candles), got {margin}")
+    lo, hi = float(candles["low"].min()), float(candles["high"].max())
+    return crop(hm, start, end, lo / margin, hi * margin)
 
 
 def _span(mask: np.ndarray):

@@ -71,3 +71,15 @@ def test_lead_time_quantiles():
     t = pd.to_timedelta(["1h", "2h", "3h", None])
     q = m.lead_time_quantiles(t, qs=(0.5,))
     assert q.iloc[0] == pd.Timedelta("2h")
+
+
+def test_lift_interval_by_hand():
+    # every unit: clusters 2 of 4 touched, nulls 1 of 4: every resample has lift 2 exactly,
+    # so the interval is [2, 2] and no resample is <= 1: p = 1 / (n_boot + 1)
+    s = np.tile([2.0, 4.0, 1.0, 4.0], (10, 1))
+    assert m.lift_interval(s, n_boot=99) == {"lift": 2.0, "lift_lo": 2.0, "lift_hi": 2.0,
+                                             "p_value": 0.01}
+    # no null hits anywhere: no finite lift in any resample, so no interval and no p-value
+    r = m.lift_interval(np.tile([2.0, 4.0, 0.0, 4.0], (10, 1)), n_boot=50)
+    assert np.isnan([r["lift_lo"], r["lift_hi"], r["p_value"]]).all()
+    assert (m.rate_ratio(np.array([[3.0, 6.0, 1.0, 4.0]])) == [2.0]).all()

@@ -1,8 +1,15 @@
 """Walk-forward selection uses only earlier folds; the grid's p-values are corrected."""
+from dataclasses import replace
+
+import numpy as np
 import pandas as pd
 import pytest
 
-from liqlab.backtest.walkforward import grid_pvalues, pooled_out_of_sample, select_walk_forward
+import liqlab
+from liqlab.backtest import StudyConfig, event_study, walk_forward
+from liqlab.backtest.walkforward import (WalkForward, grid_pvalues, pooled_out_of_sample,
+                                         select_walk_forward, unit_scores)
+from liqlab.stats import WalkForwardResult
 
 
 def _scores():
@@ -50,3 +57,23 @@ def test_grid_pvalues_are_corrected():
 def test_too_few_units():
     with pytest.raises(ValueError, match="folds"):
         select_walk_forward(_scores().iloc[:4], n_folds=5)
+
+
+def test_walk_forward_on_real_data_is_the_shared_result_type():
+    c = liqlab.load_sample("binance_btcusdt_5m").loc["2025-09-01":"2025-10-15"]
+    hm = liqlab.estimate(c, step="2h", per_tier=False).heatmap
+    base = StudyConfig(horizon="1D", n_shuffles=0, n_boot=200)
+    grid = [{"quantile": 0.8}, {"quantile": 0.95}]
+    wf = walk_forward(hm, c, grid, n_folds=2, base=base, min_events=5)
+    assert isinstance(wf, WalkForwardResult) and WalkForward is WalkForwardResult
+    assert wf["pooled"] is wf.pooled and wf["full_sample"] is wf.grid
+    assert wf.grid["config"].tolist() == ["quantile=0.8", "quantile=0.95"]
+    # each setting's full-sample lift, from its own event study: (hits / n) / (null hits / null n)
+    lifts = {}
+    for point, name in zip(grid, wf.grid["config"]):
+        u = unit_scores(event_study(hm, c, replace(base, **point)).events, "random", base.block)
+        lifts[name] = (u["hits"].sum() / u["n"].sum()) / (u["null_hits"].sum() / u["null_n"].sum())
+    assert wf.grid["lift"].to_numpy() == pytest.approx(list(lifts.values()), rel=1e-12)
+    assert wf.recommended == max(lifts, key=lifts.get)
+    assert set(wf.folds["chosen"].dropna()) <= set(lifts)
+    assert np.isfinite(wf.pooled["lift"]) and wf.pooled["lift_lo"] <= wf.pooled["lift"] <= wf.pooled["lift_hi"]

@@ -413,20 +413,30 @@ _batches = hs.lists(hs.dictionaries(hs.integers(0, 30), hs.integers(1, 5), max_s
                     min_size=1, max_size=5)
 
 
+_property = settings(max_examples=40, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _replay(tmp_path_factory, frames, key):
+    """Write ``frames`` one after the other into a new store; after each write, yield its
+    report and what the store reads back."""
+    st = Store(tmp_path_factory.mktemp("prop"))
+    for df in frames:
+        rep = st.write(df, **key)
+        yield rep, st.read(**key)
+
+
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@_property
 @given(batches=_batches)
 def test_upserts_match_a_last_write_wins_dict(tmp_path_factory, batches):
-    st = Store(tmp_path_factory.mktemp("prop"))
     model: dict[int, int] = {}
-    for batch in batches:
-        ks = sorted(batch)
-        df = candles([_BASE + pd.Timedelta(minutes=5 * k) for k in ks], [batch[k] for k in ks])
-        rep = st.write(df, **KEY)
-        assert rep.rows_replaced == len(set(ks) & set(model))
-        assert rep.rows_added == len(set(ks) - set(model))
+    frames = [candles([_BASE + pd.Timedelta(minutes=5 * k) for k in sorted(b)],
+                      [b[k] for k in sorted(b)]) for b in batches]
+    for batch, (rep, got) in zip(batches, _replay(tmp_path_factory, frames, KEY)):
+        assert rep.rows_replaced == len(set(batch) & set(model))
+        assert rep.rows_added == len(set(batch) - set(model))
         model.update(batch)
-        got = st.read(**KEY)
         mins = (got.index - _BASE) // pd.Timedelta("5min")
         assert dict(zip(mins, got["close"])) == {k: float(v) for k, v in model.items()}
         assert len(got) == len(model)
@@ -438,19 +448,17 @@ _liq_batches = hs.lists(hs.lists(hs.tuples(hs.integers(0, 3), hs.sampled_from(["
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@_property
 @given(batches=_liq_batches)
 def test_liquidation_upserts_match_a_set_of_rows(tmp_path_factory, batches):
-    st = Store(tmp_path_factory.mktemp("prop"))
     model: set[tuple] = set()
-    for batch in batches:
-        rows = sorted(batch)  # a valid frame is sorted by time
-        df = liqs([(_BASE + pd.Timedelta(seconds=k), side, 100, q) for k, side, q in rows])
-        rep = st.write(df, **LIQ)
+    batches = [sorted(b) for b in batches]  # a valid frame is sorted by time
+    frames = [liqs([(_BASE + pd.Timedelta(seconds=k), side, 100, q) for k, side, q in rows])
+              for rows in batches]
+    for rows, (rep, got) in zip(batches, _replay(tmp_path_factory, frames, LIQ)):
         assert rep.duplicates_dropped == len(rows) - len(set(rows))
         assert rep.rows_replaced == len(set(rows) & model)
         assert rep.rows_added == len(set(rows) - model)
         model |= set(rows)
-        got = st.read(**LIQ)
         secs = (got.index - _BASE) // pd.Timedelta("1s")
         assert sorted(zip(secs, got["side"], got["qty"])) == sorted(model)

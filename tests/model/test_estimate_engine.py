@@ -64,7 +64,7 @@ def random_case(draw):
         leverage_tiers=tiers, leverage_weights=tuple(rng.uniform(0.1, 1, len(tiers))),
         decay_half_life_days=draw(st.sampled_from([0.0, 0.5, 30.0])),
         bin_mode=draw(st.sampled_from(["relative", "absolute"])), bin_rel=0.01, bin_usd=1.0,
-        grid_range=2.5)
+        grid_range=0.0)
     step = draw(st.sampled_from(["1h", "3h"]))
     return candles, oi, params, step
 

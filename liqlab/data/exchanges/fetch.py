@@ -36,9 +36,11 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from liqlab._time import utc
 from liqlab.data.exchanges import convert
 from liqlab.data.exchanges.clients import (Market, RetryPolicy, call_with_retry, make_client,
                                       market_for)
+from liqlab.data.store._files import partition_lock, write_json
 
 __all__ = ["KINDS", "Hole", "HoleLedger", "PendingOI", "FetchReport", "Fetcher", "fetch", "find_holes",
            "funding_slots", "FUNDING_TOLERANCE", "watch", "Job",
@@ -73,17 +75,6 @@ def _td(tf: str) -> pd.Timedelta:
 
 def _ms(t: pd.Timestamp) -> int:
     return int(t.value // 1_000_000)
-
-
-def _utc(t: Any, what: str) -> pd.Timestamp | None:
-    if t is None:
-        return None
-    try:
-        ts = pd.Timestamp(t)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{what}={t!r} is not a time; give e.g. '2025-10-10' or "
-                         "'2025-10-10T12:00Z'") from exc
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 @dataclass(frozen=True)
@@ -159,8 +150,6 @@ class HoleLedger:
 
         Read-modify-write under the store's partition lock (fetchers of other partitions share
         this file), written like the store's files: temporary file, fsync, rename, fsync."""
-        from liqlab.data.store._files import TMP_PREFIX, fsync_dir, partition_lock
-
         with partition_lock(self.path.parent):
             data = self.load()
             keep = [h for h in data.get(key, [])
@@ -171,13 +160,7 @@ class HoleLedger:
                 data[key] = sorted(keep, key=lambda h: h["start"])
             else:
                 data.pop(key, None)
-            tmp = self.path.parent / f"{TMP_PREFIX}{self.path.name}"
-            with open(tmp, "w", encoding="utf-8") as f:
-                f.write(json.dumps(data, indent=1))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-            fsync_dir(self.path.parent)
+            write_json(self.path, data)
 
 
 class PendingOI:
@@ -195,8 +178,6 @@ class PendingOI:
         return {pd.Timestamp(t): float(v) for t, v in data.items()}
 
     def update(self, key: str, add: dict[pd.Timestamp, float], remove: Iterable[pd.Timestamp]) -> None:
-        from liqlab.data.store._files import TMP_PREFIX, fsync_dir, partition_lock
-
         with partition_lock(self.path.parent):
             data = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
             cur = {pd.Timestamp(t): v for t, v in data.get(key, {}).items()}
@@ -207,13 +188,7 @@ class PendingOI:
                 data[key] = {t.isoformat(): v for t, v in sorted(cur.items())}
             else:
                 data.pop(key, None)
-            tmp = self.path.parent / f"{TMP_PREFIX}{self.path.name}"
-            with open(tmp, "w", encoding="utf-8") as f:
-                f.write(json.dumps(data, indent=1))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-            fsync_dir(self.path.parent)
+            write_json(self.path, data)
 
 
 def find_holes(times: pd.DatetimeIndex, start: pd.Timestamp, end: pd.Timestamp,
@@ -299,7 +274,7 @@ class Fetcher:
         """The current time (``now`` given to the constructor may be a time or a callable)."""
         if self._now is None:
             return pd.Timestamp.now(tz="UTC")
-        return _utc(self._now() if callable(self._now) else self._now, "now")
+        return utc(self._now() if callable(self._now) else self._now, "now")
 
     def load(self) -> dict:
         """Load the exchange's markets (with retries) and check the symbol is a listed perpetual."""
@@ -438,7 +413,8 @@ class Fetcher:
         now = self.now()
         if kind == "oi" and self.exchange == "bybit":
             self._price_pending(tf, rep)
-        since_t, until_t = _utc(since, "since"), _utc(until, "until")
+        since_t = None if since is None else utc(since, "since")
+        until_t = None if until is None else utc(until, "until")
         if since_t is not None and until_t is not None and since_t >= until_t:
             raise ValueError(f"since {since_t} is not before until {until_t}")
         if kind == "funding":  # slots [start, end) on the schedule, published by now

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import uuid
 from pathlib import Path
@@ -51,6 +52,19 @@ def partition_lock(part: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock (the kernel releases it too if we are killed)
+
+
+def write_json(path: Path, data) -> None:
+    """Replace ``path`` with ``data`` as JSON, crash-safe: a temporary file in the same folder,
+    flushed and fsync'ed, renamed over ``path``, and the folder fsync'ed. Hold the folder's
+    :func:`partition_lock` when other processes may write it too."""
+    tmp = path.parent / f"{TMP_PREFIX}{path.name}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(data, indent=1))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
 
 
 def write_temp(table: pa.Table, final: Path) -> Path:

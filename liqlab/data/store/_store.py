@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from liqlab._time import utc
 from liqlab.data.schema import COLUMNS, empty, validate
 from liqlab.data.store._files import (columns, commit, data_files, footer_range, partition_lock,
                                  read_table, write_temp)
@@ -63,16 +64,6 @@ class WriteReport:
         if self.duplicates_dropped:
             s += f", {self.duplicates_dropped} duplicate row(s) in the batch dropped"
         return s
-
-
-def _utc(t: object, what: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(t)
-    except (ValueError, TypeError) as e:
-        raise ValueError(f"{what}={t!r} is not a time; give e.g. '2025-10-10' or a Timestamp") from e
-    if ts is pd.NaT:
-        raise ValueError(f"{what} is NaT; give a time or None")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def _canonical(df: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -206,8 +197,8 @@ class Store:
         """
         part = self.partition_path(kind=kind, exchange=exchange, symbol=symbol,
                                    timeframe=timeframe)
-        lo = None if start is None else _utc(start, "start")
-        hi = None if end is None else _utc(end, "end")
+        lo = None if start is None else utc(start, "start")
+        hi = None if end is None else utc(end, "end")
         if lo is not None and hi is not None and lo > hi:
             raise ValueError(f"start {lo} is after end {hi}; the range is [start, end)")
         files = data_files(part)
