@@ -29,6 +29,27 @@ def _position(centres: list[float], logc: list[float], price: float, relative: b
     return j, w
 
 
+def _weights(centres: list[float], logc: list[float], lo: float, hi: float, relative: bool):
+    """(bin, share) pairs of a level interval [lo, hi] (prices), filled uniformly in the grid
+    coordinate y (bin b's centre at y = b, linear in log price on a relative grid): each bin's
+    share is the interval's average of its interpolation weight, the tent max(0, 1 - |y - b|).
+    The tent is linear between integers, so the trapezoid rule on pieces cut at the integers
+    is exact. A point (lo == hi) splits between its two neighbouring centres."""
+    j0, w0 = _position(centres, logc, lo, relative)
+    j1, w1 = _position(centres, logc, hi, relative)
+    y0, y1 = j0 + w0, j1 + w1
+    if y1 - y0 <= 1e-9:
+        j, w = _position(centres, logc, 0.5 * (lo + hi), relative)
+        return [(j, 1 - w), (j + 1, w)]
+    cuts = [y0] + list(range(math.floor(y0) + 1, math.ceil(y1))) + [y1]
+    acc: dict[int, float] = {}
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        for c in (math.floor(a), math.floor(a) + 1):
+            tent = lambda y: max(0.0, 1.0 - abs(y - c))  # noqa: E731
+            acc[c] = acc.get(c, 0.0) + 0.5 * (tent(a) + tent(b)) * (b - a)
+    return [(c, v / (y1 - y0)) for c, v in sorted(acc.items()) if 0 <= c < len(centres)]
+
+
 def run_reference(prep: Prepared, want_tiers: bool = True):
     """Same outputs as ``run_kernel(*prep.kernel_args(want_tiers))`` except ``clipped``:
     (swept[n, 2], exited[n, 2], heat[2, ncols, nbins], heat_t[2, G, ncols, nbins] by display
@@ -69,21 +90,29 @@ def run_reference(prep: Prepared, want_tiers: bool = True):
         for r in records[1]:
             if centres[r[2]] <= hi:
                 r[3] = 0.0
-        # 2. exits: the zone bins nearest the price keep exp(-rate * hours * (zone - k + 1) / zone),
-        #    k = 1 for the nearest surviving bin (just below the low / above the high)
+        # 2. near the price: the zone bins nearest the frontier (k = 1 just beyond the low /
+        #    high), the k-th taken to be (k - 1/2) * exit_distance / zone away; a share
+        #    0.5 * exp(-distance / level_noise) is liquidated, then the rest keeps
+        #    exp(-rate * hours * (zone - k + 1) / zone) (exits)
         zone = int(prep.zone[i])
-        if prep.exit_rate > 0 and zone > 0:
+        if (prep.exit_rate > 0 or prep.level_noise > 0) and zone > 0:
             first_swept = bisect.bisect_left(centres, lo)        # longs: centres >= lo are swept
             last_swept = bisect.bisect_right(centres, hi) - 1    # shorts: centres <= hi are swept
             for k in range(1, zone + 1):
                 keep = math.exp(-prep.exit_rate * float(prep.hours[i]) * (zone - k + 1) / zone)
+                dist = (k - 0.5) * prep.exit_distance / zone
+                q = 0.5 * math.exp(-dist / prep.level_noise) if prep.level_noise > 0 else 0.0
                 for s, b in ((0, first_swept - k), (1, last_swept + k)):
                     if 0 <= b < nb:
                         for t in range(T):
-                            x = grid[s][t][b] * (1 - keep)
-                            if x:
-                                exited[i][s] += x
-                                grid[s][t][b] -= x   # records keep their claim (see the kernel)
+                            v = grid[s][t][b]
+                            if not v:
+                                continue
+                            liq = v * q
+                            out = (v - liq) * (1 - keep)
+                            swept[i][s] += liq
+                            exited[i][s] += out
+                            grid[s][t][b] = v - liq - out   # records keep their claim (see the kernel)
         # 3. close
         f = float(prep.close_frac[i])
         if f > 0:
@@ -149,8 +178,11 @@ def run_reference(prep: Prepared, want_tiers: bool = True):
                         if m <= 0:
                             continue
                         opened[s] += m
-                        j, w = _position(centres, logc, ep * float(prep.fac[s, t]), prep.grid.relative)
-                        for b, part in ((j, m * (1 - w)), (j + 1, m * w)):
+                        half = prep.ent_half * (ohlc[1] - ohlc[2])
+                        f = float(prep.fac[s, t])
+                        for b, share in _weights(centres, logc, (ep - half) * f, (ep + half) * f,
+                                                 prep.grid.relative):
+                            part = m * share
                             if part <= 0:
                                 continue
                             hit = centres[b] >= lo if s == 0 else centres[b] <= hi

@@ -11,8 +11,10 @@ import pandas as pd
 
 from liqlab.data import schema
 from liqlab.data.samples import load_sample
+from liqlab.model.params import ModelParams
 
-__all__ = ["STORE_ENV", "add_store", "add_out", "add_format", "read_frame", "default_store"]
+__all__ = ["STORE_ENV", "add_store", "add_out", "add_format", "add_params", "params_from", "read_frame",
+           "default_store"]
 
 #: environment variable naming the local store (default ``data``)
 STORE_ENV = "LIQLAB_STORE"
@@ -60,3 +62,40 @@ def read_frame(spec: str | Path | None, kind: str) -> pd.DataFrame | None:
             raise ValueError(f"{p}: not a readable Parquet file ({exc})") from None
         return schema.validate(df, schema.infer_kind(df) if kind == "realised" else kind, str(p))
     return load_sample(str(spec))
+
+
+def add_params(parser: argparse.ArgumentParser) -> None:
+    """``--param NAME=VALUE`` (repeatable): any ``ModelParams`` field, checked against its
+    declaration (kind and bounds), so every model option is a flag of every command that
+    estimates."""
+    names = ", ".join(f.name for f in ModelParams.spec())
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help=f"a model assumption other than its default (repeatable); NAME is one "
+                             f"of: {names}; see docs/model.md")
+
+
+def params_from(items: list[str]) -> ModelParams:
+    """ModelParams from NAME=VALUE strings, converted by each field's kind."""
+    spec = {f.name: f for f in ModelParams.spec()}
+    changes = {}
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"--param takes NAME=VALUE, got {item!r}")
+        name, value = (x.strip() for x in item.split("=", 1))
+        if name not in spec:
+            raise ValueError(f"--param: unknown ModelParams field {name!r}; known: {', '.join(spec)}")
+        kind = spec[name].kind
+        try:
+            if kind == "float":
+                changes[name] = float(value)
+            elif kind == "int":
+                changes[name] = int(value)
+            elif kind in ("floats", "weights"):
+                changes[name] = tuple(float(v) for v in value.split(","))
+            elif kind == "bool":
+                changes[name] = {"true": True, "false": False}[value.lower()]
+            else:
+                changes[name] = value
+        except (ValueError, KeyError):
+            raise ValueError(f"--param {name}: {value!r} is not a {kind} value") from None
+    return ModelParams().replace(**changes)

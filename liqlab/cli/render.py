@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from liqlab.cli import _options
+
 from liqlab.views.summary import BANDS, levels_summary
 
 __all__ = ["add_arguments", "run", "DEFAULT_END", "DEFAULT_WINDOW", "picture", "Picture",
@@ -42,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="draw this local store (what liqlab fetch wrote) instead of the "
                              "embedded data; --end latest ends at its newest candle")
     parser.add_argument("--symbol", default="BTCUSDT", help="with --store: the symbol (default BTCUSDT)")
+    _options.add_params(parser)
     parser.add_argument("--bands", default=",".join(f"{b:g}" for b in BANDS), type=_bands,
                         metavar="PCT[,PCT...]",
                         help="the bands, percent either side of the last price, whose long and "
@@ -197,6 +200,12 @@ def picture(window: str, end, exchange: str = "binance", params=None, store=None
     sides = {"both": "long + short", "long": "long", "short": "short"}[side]
     title = (f"{who} BTC, {window} to {data.end:%Y-%m-%d %H:%M} UTC, {sides} liquidation levels. "
              f"{where.capitalize()} real candles: {names}; {'; '.join(data.notes + list(filter(None, [result.meta.get('grid_widened')])))}")
+    if params is not None:
+        from liqlab.model.params import ModelParams
+        base = ModelParams().to_dict()
+        changed = {k: v for k, v in params.to_dict().items() if base[k] != v}
+        if changed:
+            title += "; model: " + ", ".join(f"{k}={v}" for k, v in changed.items())
     return Picture(data, result, hm, candles, title, exchange)
 
 
@@ -240,7 +249,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--picture writes a PNG: give a file name ending in .png, got {args.picture}")
     end = args.end or ("latest" if args.store else DEFAULT_END)
     pic = picture(args.window, end, args.exchange, store=args.store, symbol=args.symbol,
-                  side=args.side)
+                  side=args.side, params=_options.params_from(args.param))
     head = pic.title.split(". ")[0]
     last = float(pic.candles["close"].iloc[-1])
     lo, hi = float(pic.candles["low"].min()), float(pic.candles["high"].max())

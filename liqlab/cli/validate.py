@@ -56,9 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top", type=float, default=0.2,
                         help="where-score: the share of the crossed bins counted as the map's top (0.2)")
     parser.add_argument("--warmup", default="14D", help="candles used before the realised span (14D)")
-    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="a ModelParams value for --realised (repeatable), e.g. "
-                             "oi_max_gap_hours=24 or leverage_weights=0.1,0.2,0.3,0.2,0.2")
+    _options.add_params(parser)
     parser.add_argument("--defaults", action="store_true",
                         help="walk-forward search of inflow mix x leverage mix x side rule on "
                              "hyperliquid_daily (72 grid points)")
@@ -117,13 +115,13 @@ def _realised_reports(args) -> dict:
             realised = read_totals(path)
         candles = _read(args.candles, "candles")
         oi = _read(args.oi, "oi") if args.oi else None
-        res = estimate(candles, oi=oi, params=_params(args.param), per_tier=False)
+        res = estimate(candles, oi=oi, params=_options.params_from(args.param), per_tier=False)
         rep = against_realised(res, realised, candles, oi, freq=args.freq, n_boot=args.n_boot,
                                seed=args.seed, sides=_sides(realised))
         rep.meta["used"] = [f"realised: {path}", f"candles: {args.candles}",
                             f"open interest: {args.oi or 'none'}"]
         if "side" in realised.columns:
-            rep.where = where_score(candles, realised, _params(args.param), oi=oi, top=args.top,
+            rep.where = where_score(candles, realised, _options.params_from(args.param), oi=oi, top=args.top,
                                     n_boot=args.n_boot, seed=args.seed)
         return {"yours": rep}
     if not path.is_dir():
@@ -171,7 +169,7 @@ def _realised_reports(args) -> dict:
             d = find_inputs(store, ex, sym, s0, s1, freq=freq, warmup=args.warmup,
                             candles_from=_pair(args.candles_from, "--candles-from"),
                             oi_from=_pair(args.oi_from, "--oi-from"))
-            params = _params(args.param)
+            params = _options.params_from(args.param)
             res = estimate(d["candles"], oi=d["oi"], params=params, per_tier=False,
                                   funding=d["funding"])
             rep = against_realised(res, realised, d["candles"], d["oi"], freq=freq, coverage=cov,
@@ -190,31 +188,6 @@ def _realised_reports(args) -> dict:
     if not reports:
         raise ValueError(f"nothing in {path} could be scored (every span is shorter than 3 periods)")
     return reports
-
-
-def _params(items: list[str]):
-    """ModelParams from NAME=VALUE strings, converted by each field's kind."""
-    spec = {f.name: f for f in ModelParams.spec()}
-    changes = {}
-    for item in items:
-        if "=" not in item:
-            raise ValueError(f"--param takes NAME=VALUE, got {item!r}")
-        name, value = (x.strip() for x in item.split("=", 1))
-        if name not in spec:
-            raise ValueError(f"--param: unknown ModelParams field {name!r}; known: {', '.join(spec)}")
-        kind = spec[name].kind
-        try:
-            if kind == "float":
-                changes[name] = float(value)
-            elif kind == "int":
-                changes[name] = int(value)
-            elif kind in ("floats", "weights"):
-                changes[name] = tuple(float(v) for v in value.split(","))
-            else:
-                changes[name] = value
-        except ValueError:
-            raise ValueError(f"--param {name}: {value!r} is not a {kind} value") from None
-    return ModelParams().replace(**changes)
 
 
 def _tf(tf: str) -> str:

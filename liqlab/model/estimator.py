@@ -116,11 +116,14 @@ class Prepared:
     step: pd.Timedelta
     ent_coef: np.ndarray
     ent_w: np.ndarray          # [n, P] entry weights per candle
+    ent_half: float            # half-width of an entry slice, as a share of the candle's range
     pop: "Population"
     days: np.ndarray           # days since the previous candle
     hours: np.ndarray          # the candle's length in hours
     zone: np.ndarray           # bins within exit_distance of each candle's close
     exit_rate: float
+    exit_distance: float
+    level_noise: float
     grid: PriceGrid
     policy: int
     meta: dict[str, Any] = field(default_factory=dict)
@@ -156,10 +159,16 @@ class Prepared:
         g = self.grid
         ep = self.entry_prices()
         ue = np.ascontiguousarray(g.coord(ep))
+        if self.ent_half > 0:     # slices of the candle's range: their edges
+            half = (self.h - self.l)[:, None] * self.ent_half
+            ulo = np.ascontiguousarray(g.coord(ep - half))
+            uhi = np.ascontiguousarray(g.coord(ep + half))
+        else:
+            ulo = uhi = ue
         ncols, G = len(self.col_times), len(self.pop.group_labels)
         heat = np.empty((2, ncols, g.n))
         heat_t = np.empty((2, G, ncols if want_tiers else 0, g.n), np.float32)
-        cd = KernelCandles(ep=ep, ue=ue, ent_w=self.ent_w, ul=g.coord(self.swl),
+        cd = KernelCandles(ep=ep, ue=ue, ulo=ulo, uhi=uhi, ent_w=self.ent_w, ul=g.coord(self.swl),
                            uh=g.coord(self.swh), inflow=self.inflow, lshare=self.lshare,
                            close_frac=self.close_frac, days=self.days, hours=self.hours,
                            zone=self.zone, snap=self.snap)
@@ -167,6 +176,7 @@ class Prepared:
         lfac = np.log(pop.fac) / g.step if g.relative else np.zeros_like(pop.fac)
         md = KernelModel(fac=pop.fac, lfac=np.ascontiguousarray(lfac), tier_w=pop.weight,
                          half_life=pop.half_life, group=pop.group, exit_rate=float(self.exit_rate),
+                         exit_distance=float(self.exit_distance), level_noise=float(self.level_noise),
                          relative=bool(g.relative), step=float(g.step), k0=int(g.k0), nbins=int(g.n),
                          policy=int(self.policy))
         return cd, md, heat, heat_t
@@ -626,9 +636,11 @@ def prepare(candles: pd.DataFrame, oi=None, params: ModelParams | None = None, *
                     lshare=np.ascontiguousarray(lshare, float),
                     close_frac=np.ascontiguousarray(close_frac, float), snap=snap,
                     col_times=col_times, step=step, ent_coef=np.ascontiguousarray(ent_coef, float),
-                    ent_w=ent_w, pop=pop, days=np.ascontiguousarray(days, float),
+                    ent_w=ent_w, ent_half=0.5 / params.uniform_points
+                    if params.entry in ("range", "uniform") else 0.0, pop=pop, days=np.ascontiguousarray(days, float),
                     hours=hours, zone=np.ascontiguousarray(zone, np.int64),
-                    exit_rate=params.exit_rate, grid=grid, policy=POLICIES[params.close_policy],
+                    exit_rate=params.exit_rate, exit_distance=params.exit_distance,
+                    level_noise=params.level_noise, grid=grid, policy=POLICIES[params.close_policy],
                     meta=meta)
 
 

@@ -9,17 +9,21 @@ inlined into the loop:
    centre is at or below the sweep high are liquidated (zeroed from a moving frontier: each
    side and tier keeps the range ``[lo, hi)`` outside which its bins are empty, so a candle
    costs only the bins it actually clears);
-2. :func:`_exit`: positions leave before liquidation as the price approaches them: in the
-   ``zone`` bins next to the sweep frontier (the nearest surviving levels), bin ``k`` bins
-   away keeps ``exp(-exit_rate * hours * (zone - k + 1) / zone)`` of its notional (under
-   oldest-first closing, exits shrink a bin, not its deposit records: a record claims at most
-   what its bin still holds);
+2. :func:`_near`: the ``zone`` bins next to the sweep frontier (the nearest surviving levels,
+   within ``exit_distance`` of the candle's extreme), bin ``k`` taken to be
+   ``(k - 1/2) * exit_distance / zone`` away: first ``0.5 * exp(-distance / level_noise)`` of
+   it is liquidated (effective liquidation prices spread around the nominal one: fees,
+   funding, averaging down, shared cross margin), then the rest keeps
+   ``exp(-exit_rate * hours * (zone - k + 1) / zone)`` (exits: stops, take-profits, top-ups).
+   Under oldest-first closing these shrink a bin, not its deposit records: a record claims at
+   most what its bin still holds;
 3. :func:`_close_proportional` / :func:`_close_nearest` / :func:`_close_oldest`: a fraction
    ``close_frac[i]`` of each side closes;
 4. :func:`_open`: ``inflow[i] * 2 * share`` USD per side, split over entry points (weights per
-   candle) and tiers, each deposit at its exact liquidation price spread between the two
-   neighbouring bin centres (linear in the grid coordinate). A deposit landing where this
-   candle's sweep already reached is counted as opened *and* swept in this candle;
+   candle) and tiers, each at its exact liquidation price: an entry slice of the candle's
+   prices fills the interval of its levels uniformly, a point entry sits at one level, both
+   spread over bin centres by linear interpolation in the grid coordinate. What lands where
+   this candle's sweep already reached is counted as opened *and* swept in this candle;
 5. :func:`_decay`: tier ``t`` shrinks by ``0.5 ** (days / half_life[t])`` (its own lifetime);
    then :func:`_snapshot` into an output column when ``snap[i] >= 0``.
 
@@ -57,6 +61,8 @@ class KernelCandles(NamedTuple):
     """Per-candle inputs (length ``n``; ``P`` entry points)."""
     ep: np.ndarray          # [n, P] entry prices
     ue: np.ndarray          # [n, P] their anchored grid coordinates
+    ulo: np.ndarray         # [n, P] anchored coordinates of the lower edge of each entry slice
+    uhi: np.ndarray         # [n, P] ... and of its upper edge (equal to ue for a point entry)
     ent_w: np.ndarray       # [n, P] entry weights (each row sums to 1)
     ul: np.ndarray          # [n] anchored coordinate of the sweep low
     uh: np.ndarray          # [n] anchored coordinate of the sweep high
@@ -77,6 +83,8 @@ class KernelModel(NamedTuple):
     half_life: np.ndarray   # [T] days; 0 = no decay
     group: np.ndarray       # [T] int: display group of each tier
     exit_rate: float        # per hour, at the nearest level
+    exit_distance: float    # share of price: the reach of exits and of the level noise
+    level_noise: float      # share of price: Laplace scale of effective liquidation prices
     relative: bool
     step: float
     k0: int
@@ -131,42 +139,59 @@ def _sweep(g, scale, gsum, act_lo, act_hi, last_sweep, track, i, il, ih, nbins):
 
 
 @nb.njit(cache=True, inline="always")
-def _exit_keep(keep, rate_h, zone):
-    """keep[k-1] = exp(-rate_h * (zone - k + 1) / zone) for k = 1..zone (k bins from the frontier)."""
+def _near_factors(keep, liq, rate_h, zone, reach, noise):
+    """For k = 1..zone bins from the frontier (the k-th taken to be (k - 1/2) * reach / zone
+    away from the candle's extreme): ``liq[k-1] = 0.5 * exp(-distance / noise)``, the share
+    liquidated (effective liquidation prices spread around the nominal one, Laplace with scale
+    ``noise``), and ``keep[k-1] = exp(-rate_h * (zone - k + 1) / zone)``, the share of the rest
+    that stays (exits)."""
     for k in range(1, zone + 1):
         keep[k - 1] = math.exp(-rate_h * (zone - k + 1) / zone)
+        liq[k - 1] = 0.5 * math.exp(-(k - 0.5) * reach / zone / noise) if noise > 0.0 else 0.0
 
 
 @nb.njit(cache=True, inline="always")
-def _exit(g, scale, gsum, act_lo, act_hi, keep, zone, il, ih):
-    """Exits before liquidation in the ``zone`` bins nearest the frontier; USD per side."""
+def _near(g, scale, gsum, act_lo, act_hi, keep, liq, zone, il, ih):
+    """The ``zone`` bins nearest the frontier: a share ``liq`` is liquidated, then a share
+    ``1 - keep`` of the rest exits. Returns USD (swept long, swept short, exited long,
+    exited short)."""
     T = g.shape[1]
-    out_l = 0.0
-    out_s = 0.0
+    sw_l = 0.0
+    sw_s = 0.0
+    ex_l = 0.0
+    ex_s = 0.0
     for t in range(T):
         # longs: bins il-1 (k=1) down to il-zone (k=zone)
         lo = max(act_lo[LONG, t], il - zone)
         hi = min(act_hi[LONG, t], il)
         a = 0.0
+        e = 0.0
         for b in range(lo, hi):
             x = g[LONG, t, b]
-            y = x * keep[il - b - 1]
-            a += x - y
+            q = x * liq[il - b - 1]
+            y = (x - q) * keep[il - b - 1]
+            a += q
+            e += x - q - y
             g[LONG, t, b] = y
-        gsum[LONG, t] -= a
-        out_l += a * scale[LONG, t]
+        gsum[LONG, t] -= a + e
+        sw_l += a * scale[LONG, t]
+        ex_l += e * scale[LONG, t]
         # shorts: bins ih+1 (k=1) up to ih+zone (k=zone)
         lo = max(act_lo[SHORT, t], ih + 1)
         hi = min(act_hi[SHORT, t], ih + zone + 1)
         a = 0.0
+        e = 0.0
         for b in range(lo, hi):
             x = g[SHORT, t, b]
-            y = x * keep[b - ih - 1]
-            a += x - y
+            q = x * liq[b - ih - 1]
+            y = (x - q) * keep[b - ih - 1]
+            a += q
+            e += x - q - y
             g[SHORT, t, b] = y
-        gsum[SHORT, t] -= a
-        out_s += a * scale[SHORT, t]
-    return out_l, out_s
+        gsum[SHORT, t] -= a + e
+        sw_s += a * scale[SHORT, t]
+        ex_s += e * scale[SHORT, t]
+    return sw_l, sw_s, ex_l, ex_s
 
 
 @nb.njit(cache=True, inline="always")
@@ -257,15 +282,36 @@ def _push(q_b, q_t, q_k, q_a, tail, s, b, t, i, v):
 
 
 @nb.njit(cache=True, inline="always")
+def _tent_cdf(d):
+    """The integral of the unit tent max(0, 1 - |x|) from -inf to d."""
+    if d <= -1.0:
+        return 0.0
+    if d <= 0.0:
+        return 0.5 * (d + 1.0) * (d + 1.0)
+    if d < 1.0:
+        return 1.0 - 0.5 * (1.0 - d) * (1.0 - d)
+    return 1.0
+
+
+#: a level interval narrower than this (in bins) is deposited as a point
+_POINT = 1e-9
+
+
+@nb.njit(cache=True, inline="always")
 def _open(g, scale, gsum, act_lo, act_hi, q_b, q_t, q_k, q_a, tail, track, i, s, side_amt,
-          ep, ue, ent_w, fac, lfac, tier_w, relative, step, k0, nbins, il, ih):
+          ulo, uhi, ent_w, fac, lfac, tier_w, relative, k0, nbins, il, ih):
     """Deposit ``side_amt`` USD on side ``s``; returns (opened, swept now, clipped).
 
     Tier by tier (the tier's scale, bounds and sum stay in registers), entry point by entry
-    point: the level's grid position ``x`` (centre of bin j at j + 0.5) is split between bins
-    ``j`` and ``j + 1`` with weights ``1 - w`` and ``w``."""
+    point. An entry point is a slice of the candle's prices (``ulo``..``uhi``, anchored grid
+    coordinates of its edges; equal for a point entry); its levels fill the interval
+    ``[y0, y1]`` in bin-centre units (bin ``j``'s centre at ``j``), uniformly, and each bin
+    gets the interval's average of its linear-interpolation weight (the tent around its
+    centre): ``(T(y1 - j) - T(y0 - j)) / (y1 - y0)`` with ``T`` the tent's integral. A point
+    (``y0 == y1``) is split between the two neighbouring centres with weights ``1 - w``, ``w``.
+    """
     T = g.shape[1]
-    P = ep.shape[1]
+    P = ulo.shape[1]
     opened = 0.0
     now = 0.0
     clipped = 0
@@ -283,48 +329,68 @@ def _open(g, scale, gsum, act_lo, act_hi, q_b, q_t, q_k, q_a, tail, track, i, s,
                 continue
             opened += m
             if relative:
-                x = ue[i, p] + lfac[s, t] - 0.5
+                y0 = ulo[i, p] + lfac[s, t] - 0.5 - k0
+                y1 = uhi[i, p] + lfac[s, t] - 0.5 - k0
             else:
-                x = ep[i, p] * fac[s, t] / step - 0.5
-            jf = math.floor(x)
-            w = x - jf
-            j = int(jf) - k0
-            if j < 0:
-                j = 0
-                w = 0.0
+                y0 = ulo[i, p] * fac[s, t] - 0.5 - k0
+                y1 = uhi[i, p] * fac[s, t] - 0.5 - k0
+            if y1 - y0 <= _POINT or math.floor(y0) == math.floor(y1):
+                # a point, or an interval between two neighbouring centres (where the tent is
+                # linear, so it weighs exactly like a point at its middle): two bins
+                y = 0.5 * (y0 + y1)
+                jf = math.floor(y)
+                w = y - jf
+                j0 = int(jf)
+                if j0 < 0:
+                    j0 = 0
+                    w = 0.0
+                    clipped += 1
+                elif j0 >= nbins - 1:
+                    j0 = nbins - 2
+                    w = 1.0
+                    clipped += 1
+                m1 = m * w
+                m0 = m - m1
+                if (j0 >= il) if s == LONG else (j0 <= ih):
+                    now += m0
+                elif m0 > 0.0:
+                    v = m0 * inv
+                    g[s, t, j0] += v
+                    dep += v
+                    lo = min(lo, j0)
+                    hi = max(hi, j0 + 1)
+                    if track:
+                        _push(q_b, q_t, q_k, q_a, tail, s, j0, t, i, v)
+                if (j0 + 1 >= il) if s == LONG else (j0 + 1 <= ih):
+                    now += m1
+                elif m1 > 0.0:
+                    v = m1 * inv
+                    g[s, t, j0 + 1] += v
+                    dep += v
+                    lo = min(lo, j0 + 1)
+                    hi = max(hi, j0 + 2)
+                    if track:
+                        _push(q_b, q_t, q_k, q_a, tail, s, j0 + 1, t, i, v)
+                continue
+            j0 = int(math.floor(y0))
+            j1 = int(math.floor(y1)) + 1
+            if j0 < 0 or j1 > nbins - 1:
                 clipped += 1
-            elif j >= nbins - 1:
-                j = nbins - 2
-                w = 1.0
-                clipped += 1
-            m1 = m * w
-            m0 = m - m1
-            if s == LONG:
-                hit0 = j >= il
-                hit1 = j + 1 >= il
-            else:
-                hit0 = j <= ih
-                hit1 = j + 1 <= ih
-            if hit0:
-                now += m0
-            elif m0 > 0.0:
-                v = m0 * inv
-                g[s, t, j] += v
-                dep += v
-                lo = min(lo, j)
-                hi = max(hi, j + 1)
-                if track:
-                    _push(q_b, q_t, q_k, q_a, tail, s, j, t, i, v)
-            if hit1:
-                now += m1
-            elif m1 > 0.0:
-                v = m1 * inv
-                g[s, t, j + 1] += v
-                dep += v
-                lo = min(lo, j + 1)
-                hi = max(hi, j + 2)
-                if track:
-                    _push(q_b, q_t, q_k, q_a, tail, s, j + 1, t, i, v)
+                j0 = max(j0, 0)
+                j1 = min(j1, nbins - 1)
+            span = 1.0 / (y1 - y0)
+            for j in range(j0, j1 + 1):
+                part = m * (_tent_cdf(y1 - j) - _tent_cdf(y0 - j)) * span
+                if (j >= il) if s == LONG else (j <= ih):
+                    now += part
+                elif part > 0.0:
+                    v = part * inv
+                    g[s, t, j] += v
+                    dep += v
+                    lo = min(lo, j)
+                    hi = max(hi, j + 1)
+                    if track:
+                        _push(q_b, q_t, q_k, q_a, tail, s, j, t, i, v)
         act_lo[s, t] = lo
         act_hi[s, t] = hi
         gsum[s, t] += dep
@@ -395,12 +461,13 @@ def run_kernel(cd, md, heat, heat_t):
     ``md`` (:class:`KernelModel`). Fills ``heat[2, ncols, nbins]`` (float64) and
     ``heat_t[2, G, ncols, nbins]`` (float32, by display group; pass a 0-column array to skip)
     completely. Returns (swept[n, 2], exited[n, 2], totals[2, 6], clipped)."""
-    ep, ue, ent_w, ul, uh = cd.ep, cd.ue, cd.ent_w, cd.ul, cd.uh
+    ep, ulo, uhi, ent_w, ul, uh = cd.ep, cd.ulo, cd.uhi, cd.ent_w, cd.ul, cd.uh
     inflow, lshare, close_frac, days, hours, zone, snap = (cd.inflow, cd.lshare, cd.close_frac,
                                                            cd.days, cd.hours, cd.zone, cd.snap)
     fac, lfac, tier_w, half_life, group = md.fac, md.lfac, md.tier_w, md.half_life, md.group
     exit_rate, relative, step, k0, nbins, policy = (md.exit_rate, md.relative, md.step, md.k0,
                                                     md.nbins, md.policy)
+    exit_distance, level_noise = md.exit_distance, md.level_noise
     n = ep.shape[0]
     T = fac.shape[1]
     P = ep.shape[1]
@@ -416,7 +483,14 @@ def run_kernel(cd, md, heat, heat_t):
     clipped = 0
     # oldest-first bookkeeping (allocated only for that policy)
     track = policy == OLDEST
-    cap = n * T * P * 2 if track else 0
+    cap = 0
+    if track:   # at most floor(y1) - floor(y0) + 2 bins per deposit
+        fmax = 1.0 if relative else max(fac.max(), 1.0)
+        for i in range(n):
+            widest = 0.0
+            for p in range(P):
+                widest = max(widest, (uhi[i, p] - ulo[i, p]) * fmax)
+            cap += T * P * (int(math.ceil(widest)) + 2)
     q_b = np.zeros((2, cap), np.int32)
     q_t = np.zeros((2, cap), np.int32)
     q_k = np.zeros((2, cap), np.int32)
@@ -428,6 +502,7 @@ def run_kernel(cd, md, heat, heat_t):
     dfac = np.ones(T)
     last_days = -1.0
     keep = np.ones(max(int(zone.max()) if n else 0, 1))
+    liq = np.zeros(keep.shape[0])
     last_rate = -1.0
     last_zone = -1
 
@@ -438,15 +513,17 @@ def run_kernel(cd, md, heat, heat_t):
         a_l, a_s = _sweep(g, scale, gsum, act_lo, act_hi, last_sweep, track, i, il, ih, nbins)
         swept[i, LONG] += a_l
         swept[i, SHORT] += a_s
-        # 2. exits before liquidation
+        # 2. near the price: near-miss liquidations (level noise), then exits
         z = zone[i]
-        if exit_rate > 0.0 and z > 0:
+        if (exit_rate > 0.0 or level_noise > 0.0) and z > 0:
             rate_h = exit_rate * hours[i]
             if rate_h != last_rate or z != last_zone:
-                _exit_keep(keep, rate_h, z)
+                _near_factors(keep, liq, rate_h, z, exit_distance, level_noise)
                 last_rate = rate_h
                 last_zone = z
-            x_l, x_s = _exit(g, scale, gsum, act_lo, act_hi, keep, z, il, ih)
+            q_l, q_s, x_l, x_s = _near(g, scale, gsum, act_lo, act_hi, keep, liq, z, il, ih)
+            swept[i, LONG] += q_l
+            swept[i, SHORT] += q_s
             exited[i, LONG] += x_l
             exited[i, SHORT] += x_s
         # 3. close
@@ -468,8 +545,8 @@ def run_kernel(cd, md, heat, heat_t):
                 if side_amt <= 0.0:
                     continue
                 o, now, c = _open(g, scale, gsum, act_lo, act_hi, q_b, q_t, q_k, q_a, tail, track,
-                                  i, s, side_amt, ep, ue, ent_w, fac, lfac, tier_w, relative,
-                                  step, k0, nbins, il, ih)
+                                  i, s, side_amt, ulo, uhi, ent_w, fac, lfac, tier_w, relative,
+                                  k0, nbins, il, ih)
                 totals[s, OPENED] += o
                 swept[i, s] += now
                 clipped += c

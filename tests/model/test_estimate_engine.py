@@ -55,6 +55,7 @@ def random_case(draw):
         size_points=draw(st.sampled_from([1, 2])), position_usd=draw(st.sampled_from([1e4, 3e5])),
         entry_body_share=draw(st.sampled_from([0.0, 0.6])),
         exit_rate=draw(st.sampled_from([0.0, 0.7])), exit_distance=draw(st.sampled_from([0.02, 0.05])),
+        level_noise=draw(st.sampled_from([0.0, 0.004])),
         decay_leverage_exponent=draw(st.sampled_from([0.0, 1.4])),
         inflow_volume_share=draw(st.sampled_from([0.0, 0.01, 0.3])) if use_oi else 0.1,
         inflow_oi_share=draw(st.sampled_from([0.0, 1.0])),
@@ -99,7 +100,7 @@ def test_three_candles_by_hand():
     params = liqlab.ModelParams(inflow_volume_share=1.0, leverage_mode="tiers", leverage_tiers=(10.0,),
                                 leverage_weights=(1.0,), size_points=1, position_usd=10_000.0,
                                 entry="close", decay_half_life_days=0.0, exit_rate=0.0,
-                                bin_mode="absolute", bin_usd=0.5, grid_range=1.5)
+                                level_noise=0.0, bin_mode="absolute", bin_usd=0.5, grid_range=1.5)
     r = liqlab.estimate(candles, params=params, step="1h")
     assert r.swept["long_usd"].tolist() == pytest.approx([0, 0, 100, 100], abs=1e-9)
     assert r.swept["short_usd"].tolist() == pytest.approx([0, 0, 0, 0], abs=1e-9)
@@ -191,7 +192,8 @@ def test_exit_hazard_by_hand():
     params = liqlab.ModelParams(inflow_volume_share=1.0, leverage_mode="tiers", leverage_tiers=(10.0,),
                                 leverage_weights=(1.0,), size_points=1, position_usd=10_000.0,
                                 entry="close", decay_half_life_days=0.0, exit_rate=rate,
-                                exit_distance=0.01, bin_mode="absolute", bin_usd=0.5, grid_range=1.5)
+                                exit_distance=0.01, level_noise=0.0, bin_mode="absolute",
+                                bin_usd=0.5, grid_range=1.5)
     r = liqlab.estimate(candles, params=params, step="1h")
     lp = 90 / 0.996
     w = (lp - 90.25) / 0.5
@@ -205,3 +207,23 @@ def test_exit_hazard_by_hand():
     t = r.meta["totals"]["long"]
     assert t["opened"] == pytest.approx(t["outstanding"] + t["swept"] + t["exited"] + t["closed"]
                                         + t["decayed"])
+
+
+def test_level_noise_by_hand():
+    """The exit-hazard case with level noise 0.2 % and no exits: the two level bins are k = 1
+    and k = 2 bins beyond the low (zone 2, reach 1 %), taken to be 0.25 % and 0.75 % away, so
+    0.5 * exp(-1.25) and 0.5 * exp(-3.75) of them are liquidated in candle 1 (a near miss)."""
+    candles = _frame([(100, 100, 100, 100, 1), (100, 100, 90.8, 91, 0)])
+    params = liqlab.ModelParams(inflow_volume_share=1.0, leverage_mode="tiers", leverage_tiers=(10.0,),
+                                leverage_weights=(1.0,), size_points=1, position_usd=10_000.0,
+                                entry="close", decay_half_life_days=0.0, exit_rate=0.0,
+                                exit_distance=0.01, level_noise=0.002, bin_mode="absolute",
+                                bin_usd=0.5, grid_range=1.5)
+    r = liqlab.estimate(candles, params=params, step="1h")
+    w = (90 / 0.996 - 90.25) / 0.5
+    upper, lower = 100 * w, 100 * (1 - w)
+    q1, q2 = 0.5 * np.exp(-0.0025 / 0.002), 0.5 * np.exp(-0.0075 / 0.002)
+    assert r.swept["long_usd"].tolist() == pytest.approx([0.0, upper * q1 + lower * q2])
+    assert r.exited["long_usd"].sum() == 0.0
+    last = r.heatmap["long_usd"].isel(time=-1)
+    assert float(last.sel(price=90.75)) == pytest.approx(upper * (1 - q1))
