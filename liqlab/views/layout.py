@@ -145,5 +145,6 @@ def multi_timeframe(views: dict[str, tuple[xr.Dataset, pd.DataFrame]], *, side: 
         t = c.index.tz_convert("UTC").tz_localize(None) if c.index.tz is not None else c.index
         extent = (t[0], t[-1] + panels.bar_width(c.index))
         charts.append(chart.redim(time=own_time).opts(
-            hv.opts.Overlay(xlim=extent, ylim=(lo, hi), xlabel="time (UTC)")))
+            hv.opts.Overlay(xlim=extent, ylim=(lo, hi), xlabel="time (UTC)",
+                            xformatter=style.time_ticks())))
     return hv.Layout(charts).cols(len(charts)).opts(shared_axes=True)

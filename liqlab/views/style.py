@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from bokeh.models import NumeralTickFormatter
+from bokeh.models import DatetimeTickFormatter, NumeralTickFormatter
 
 #: candle colours: up green, down red
 UP = "#26a69a"
@@ -46,3 +46,15 @@ def price_ticks() -> NumeralTickFormatter:
     A new bokeh model each call: a model belongs to one document, and every notebook output is
     a document of its own."""
     return NumeralTickFormatter(format="0,0")
+
+
+def time_ticks() -> DatetimeTickFormatter:
+    """The tick labels of a narrow time axis: 20:00, 00:00, ... with the day ("Oct 10") under the
+    first tick and under each tick where the day changes (bokeh's own context, "Oct 09, 2025",
+    is too wide for a panel of a multi-timeframe page: two of them overlapped). A new model each
+    call, as :func:`price_ticks`."""
+    return DatetimeTickFormatter(
+        minutes="%H:%M", hourmin="%H:%M", hours="%H:%M", days="%b %d", months="%b %Y", years="%Y",
+        context_which="all",
+        context=DatetimeTickFormatter(minutes="%b %d", hourmin="%b %d", hours="%b %d",
+                                      days="%Y", months="", years="", hide_repeats=True))
