@@ -160,10 +160,11 @@ def _heatmap_near(at: pd.Timestamp, price: float) -> list[float]:
     import numpy as np
 
     import liqlab
-    from liqlab.views import crop, side_values, sources
+    from liqlab.views import crop, side_values
+    from tests.views.test_pages import estimate_window, load_window
 
-    data = sources.load_window("12h", "2025-10-10T20:00Z", exchanges=["binance"])
-    res = sources.estimate_window(data, liqlab.ModelParams())
+    data = load_window("12h", "2025-10-10T20:00Z", exchanges=["binance"])
+    res = estimate_window(data, liqlab.ModelParams())
     c = data.candles()
     hm = crop(res.heatmap, data.start, data.end, c.low.min() / 1.25, c.high.max() * 1.25)
     v = side_values(hm)

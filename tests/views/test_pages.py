@@ -13,7 +13,11 @@ from bokeh.models import (DatetimeAxis, DatetimeTickFormatter, GlyphRenderer, Ho
 
 import liqlab
 import liqlab.views as views
-from liqlab.views import sources
+try:  # the window loader's home once it moves out of the views (liqlab.data, liqlab.pipeline)
+    from liqlab.data import load_window
+    from liqlab.pipeline import estimate_window
+except ImportError:
+    from liqlab.views.sources import estimate_window, load_window
 
 END = "2025-10-10T20:00Z"  # an hour before the 2025-10-10 low, as in notebook 02
 
@@ -34,8 +38,8 @@ def windows():
     hv.extension("bokeh")
     out = {}
     for window in ("12h", "24h"):
-        data = sources.load_window(window, END, exchanges=["binance"])
-        res = sources.estimate_window(data, liqlab.ModelParams())
+        data = load_window(window, END, exchanges=["binance"])
+        res = estimate_window(data, liqlab.ModelParams())
         c = data.candles()
         out[window] = (views.crop(res.heatmap, data.start, data.end, c.low.min() / 1.25,
                                   c.high.max() * 1.25), c)
