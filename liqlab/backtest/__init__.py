@@ -26,3 +26,21 @@ __all__ = ["event_study", "StudyConfig", "StudyResult", "NULLS", "walk_forward",
            "find_clusters", "clusters_frame", "first_touch", "brownian_touch_probability",
            "discrete_touch_probability", "realised_volatility", "hit_rate", "brier", "auc",
            "block_bootstrap", "holm", "benjamini_hochberg"]
+
+# the report and its figures (matplotlib) are imported on first use
+_LAZY = {"plain_words": "report", "html_report": "report", "study_tables": "report"}
+__all__ += sorted(_LAZY) + ["plots", "report"]
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    if name in ("plots", "report"):
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

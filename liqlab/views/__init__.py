@@ -14,3 +14,43 @@ or computes the model (:func:`liqlab.data.load_window` loads a window,
 - :mod:`~liqlab.views.static`: matplotlib figures for PNG files; :mod:`~liqlab.views.scale`,
   :mod:`~liqlab.views.style`: colour scales and colours
 """
+from __future__ import annotations
+
+import importlib
+
+# public name -> module that defines it (imported on first use: holoviews is slow to import)
+_LAZY = {
+    "extension": "liqlab.views.notebook",
+    "absolute_scale": "liqlab.views.heatmap",
+    "side_values": "liqlab.views.heatmap",
+    "ColourScale": "liqlab.views.scale",
+    "crop": "liqlab.views.layout",
+    "price_chart": "liqlab.views.layout",
+    "candles_page": "liqlab.views.layout",
+    "dashboard": "liqlab.views.layout",
+    "multi_timeframe": "liqlab.views.layout",
+    "profile_table": "liqlab.views.profile",
+    "Explorer": "liqlab.views.explorer",
+}
+#: the modules, one per kind of view (``liqlab.views.panels``, ...); a window's data and its
+#: estimate come from ``liqlab.data.load_window`` and ``liqlab.pipeline.estimate_window``
+_MODULES = ("confluence", "explorer", "heatmap", "layout", "notebook", "panels", "profile",
+            "scale", "static", "style", "summary")
+
+__all__ = sorted(_LAZY) + sorted(_MODULES)
+
+
+def __getattr__(name: str):
+    mod = _LAZY.get(name)
+    if mod is not None:
+        return getattr(importlib.import_module(mod), name)
+    try:  # the modules: liqlab.views.layout, liqlab.views.sources, ...
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{name}":
+            raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -89,19 +89,24 @@ def absolute_scale(hm: xr.Dataset, side: str = "both", percentile: float = 99.9,
     return ColourScale("absolute", gamma=gamma, usd_max=hi)
 
 
+#: the heatmap's hover: the cursor's time (UTC date and minute), its price and the USD of the bin
+#: under it. An aggregated image carries its axes as bokeh's ``$x``/``$y`` (holoviews turns
+#: ``@{time}`` into ``$x``), so the datetime formatter is keyed on ``$x``: keyed on ``@{time}`` it
+#: never applied and the time read as milliseconds through a number format ("1759995988387.87 %").
+HOVER = [("time (UTC)", "$x{%F %H:%M}"), ("price", "$y{0,0}"), ("USD", "@image{$0,0}")]
+
+
 def _image_opts(width: int, height: int, units: str = "USD per price bin") -> dict:
     return dict(framewise=True, colorbar=True, cnorm="linear", width=width, height=height,
                 fontsize={"title": "10pt"},  # the title carries the scale: keep it on the chart
                 bgcolor=style.BACKGROUND, clipping_colors={"NaN": style.BACKGROUND},
                 colorbar_opts={"title": units,
                                "formatter": NumeralTickFormatter(format="$0.[00]a")},
-                tools=["hover"], hover_tooltips=[("time", "@{time}{%F %H:%M}"),
-                                                 ("price", "@{price}{0,0}"), ("USD", "@image{$0,0}")],
-                hover_formatters={"@{time}": "datetime"},
-                ylabel="price (USD)", xlabel="time (UTC)", yformatter="%.0f")
+                tools=["hover"], hover_tooltips=HOVER, hover_formatters={"$x": "datetime"},
+                ylabel="price (USD)", xlabel="time (UTC)", yformatter=style.price_ticks())
 
 
-def heatmap(hm: xr.Dataset | hv.DynamicMap, side: str = "both", tiers: list | None = None,
+def heatmap(hm: xr.Dataset | hv.QuadMesh | hv.DynamicMap, side: str = "both", tiers: list | None = None,
             scale: ColourScale | None = None, dynamic: bool = True, width: int = style.WIDTH,
             height: int = style.MAIN_HEIGHT, title: str = "", pixel_ratio: float = 1.0):
     """The heatmap of ``hm`` (``result.heatmap``), black to yellow.
@@ -110,10 +115,11 @@ def heatmap(hm: xr.Dataset | hv.DynamicMap, side: str = "both", tiers: list | No
     ``scale``: a :class:`ColourScale` (default: relative, clip at the 99.5th percentile in view,
     gamma 1.5; use :func:`absolute_scale` for a fixed USD scale). ``dynamic=True`` re-aggregates
     on every zoom and pan (needs a live kernel); ``dynamic=False`` aggregates once (static HTML).
-    ``hm`` may also be a DynamicMap of QuadMeshes (the explorer feeds new estimates through one).
+    ``hm`` may also be a :func:`quadmesh` (``side`` and ``tiers`` then already chosen) or a
+    DynamicMap of them (the explorer feeds new estimates through one).
     """
     scale = scale or ColourScale()
-    if isinstance(hm, hv.DynamicMap):
+    if isinstance(hm, (hv.DynamicMap, hv.QuadMesh)):
         mesh = hm
     else:
         mesh = quadmesh(side_values(hm, side, tiers))

@@ -82,7 +82,7 @@ def _ylim(candles: pd.DataFrame, pad: float = 0.06) -> tuple[float, float]:
     return lo - d, hi + d
 
 
-def price_chart(hm: xr.Dataset, candles: pd.DataFrame, *, side: str = "both", tiers=None,
+def price_chart(hm: xr.Dataset | hv.QuadMesh, candles: pd.DataFrame, *, side: str = "both", tiers=None,
                 scale: ColourScale | None = None, liquidations: pd.DataFrame | None = None,
                 round_step: float | None = 1000.0, round_major: float = 5000.0,
                 divergences: bool = True, dynamic: bool = True, width: int = style.WIDTH,
@@ -206,17 +206,27 @@ def multi_timeframe(views: dict[str, tuple[xr.Dataset, pd.DataFrame]], *, side: 
                     scale: ColourScale | None = None, dynamic: bool = True, width: int = 560,
                     height: int = style.MAIN_HEIGHT, round_step: float | None = 1000.0) -> hv.Layout:
     """Several windows side by side (e.g. ``{'12h': (hm, candles), '24h': (hm, candles)}``)
-    with one linked price axis; each keeps its own time axis. Pass an absolute ``scale`` to
-    compare their colours."""
+    with one linked price axis; each keeps its own time axis, spanning its own window. Pass an
+    absolute ``scale`` to compare their colours."""
     if not views:
         raise ValueError("multi_timeframe needs at least one window")
-    charts = []
-    for label, (hm, c) in views.items():
-        chart = price_chart(hm, c, side=side, scale=scale, dynamic=dynamic, width=width,
-                            height=height, round_step=round_step, title=label, divergences=False)
-        # a per-window time dimension: only the price axis links across windows
-        charts.append(chart.redim(time=hv.Dimension(f"time_{label}", label="time (UTC)")))
     lo = min(_ylim(c)[0] for _, c in views.values())
     hi = max(_ylim(c)[1] for _, c in views.values())
-    return hv.Layout(charts).cols(len(charts)).opts(hv.opts.Overlay(ylim=(lo, hi)),
-                                                    hv.opts.Layout(shared_axes=True))
+    charts = []
+    for label, (hm, c) in views.items():
+        # Holoviews and panel link a layout's axes by dimension label and share ranges by
+        # dimension name: a time dimension per window keeps each time axis to its own window
+        # (one "time" stretched the 12h chart over the 24h axis, 40 % of it black). The
+        # heatmap's mesh gets it before it is aggregated, the candles and levels after.
+        own_time = hv.Dimension(f"time_{label}", label=f"time (UTC), {label}")
+        mesh = heat.quadmesh(heat.side_values(hm, side)).redim(time=own_time)
+        chart = price_chart(mesh, c, scale=scale, dynamic=dynamic, width=width, height=height,
+                            round_step=round_step, title=label, divergences=False)
+        # and the window's own extent, fixed: ranges of the candles' other time columns
+        # ("bar", "t1") are still merged by name across the layout
+        t = c.index.tz_convert("UTC").tz_localize(None) if c.index.tz is not None else c.index
+        extent = (t[0], t[-1] + panels.bar_width(c.index))
+        charts.append(chart.redim(time=own_time).opts(
+            hv.opts.Overlay(xlim=extent, ylim=(lo, hi), xlabel="time (UTC)",
+                            xformatter=style.time_ticks())))
+    return hv.Layout(charts).cols(len(charts)).opts(shared_axes=True)

@@ -126,7 +126,8 @@ def funding(df: pd.DataFrame, height: int = style.PANEL_HEIGHT) -> hv.Spikes:
     frame = pd.DataFrame({"time": df.index.tz_localize(None),
                           "rate_pct": df["rate"].to_numpy(float) * 100})
     return hv.Spikes(frame, "time", "rate_pct").opts(
-        color="#ab47bc", height=height, ylabel="funding (%)", line_width=2, tools=["hover"])
+        color="#ab47bc", height=height, ylabel="funding (%)", line_width=2, tools=["hover"],
+        yformatter=NumeralTickFormatter(format="0.000[0]"))  # 0.0040, not 4.000e-3
 
 
 def last_price(df: pd.DataFrame) -> hv.HLine:

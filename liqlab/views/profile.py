@@ -73,9 +73,13 @@ def profile(hm: xr.Dataset, price: float, at=None, tiers: list | None = None,
                     label="longs").opts(color=LONGS) *
            hv.Curve((above.cum_short.to_numpy(), above.price.to_numpy()), cum_dim, "price",
                     label="shorts").opts(color=SHORTS))
-    cum = cum.opts(
-        hv.opts.Curve(width=width, height=height, bgcolor=style.BACKGROUND, line_width=2,
-                      yaxis=None, show_legend=False, ylim=(lo, hi), xrotation=45, xformatter=NumeralTickFormatter(format="$0.[0]a")),
-        hv.opts.Overlay(title="cumulative", show_legend=False))
     line = hv.HLine(price).opts(color=style.LAST_PRICE, line_dash="dashed", line_width=1)
-    return hv.Layout([bars * line, cum * line]).cols(2)
+    # options go on the overlays laid out: options set on an overlay that ``*`` then replaces
+    # were lost (the "cumulative" title) and their orphaned tree was later picked up by another
+    # chart's overlay (the dashboard's price chart drew this panel's USD x axis and no price axis)
+    cum = (cum * line).opts(
+        hv.opts.Curve(width=width, height=height, bgcolor=style.BACKGROUND, line_width=2,
+                      yaxis=None, show_legend=False, ylim=(lo, hi), xrotation=45,
+                      xformatter=NumeralTickFormatter(format="$0.[0]a")),
+        hv.opts.Overlay(title="cumulative", show_legend=False))
+    return hv.Layout([bars * line, cum]).cols(2)

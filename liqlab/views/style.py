@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from bokeh.models import DatetimeTickFormatter, NumeralTickFormatter
 
 #: candle colours: up green, down red
 UP = "#26a69a"
@@ -37,3 +38,23 @@ def ramp(n: int = 256, gamma: float = 1.0) -> list[str]:
     r = np.clip(f * 1.6, 0, 1) * 255
     g = np.clip((f - 0.15) / 0.85, 0, 1) * 230
     return [f"#{int(round(a)):02x}{int(round(b)):02x}00" for a, b in zip(r, g)]
+
+
+def price_ticks() -> NumeralTickFormatter:
+    """The tick labels of a price axis: whole dollars with thousands separators (121,500).
+
+    A new bokeh model each call: a model belongs to one document, and every notebook output is
+    a document of its own."""
+    return NumeralTickFormatter(format="0,0")
+
+
+def time_ticks() -> DatetimeTickFormatter:
+    """The tick labels of a narrow time axis: 20:00, 00:00, ... with the day ("Oct 10") under the
+    first tick and under each tick where the day changes (bokeh's own context, "Oct 09, 2025",
+    is too wide for a panel of a multi-timeframe page: two of them overlapped). A new model each
+    call, as :func:`price_ticks`."""
+    return DatetimeTickFormatter(
+        minutes="%H:%M", hourmin="%H:%M", hours="%H:%M", days="%b %d", months="%b %Y", years="%Y",
+        context_which="all",
+        context=DatetimeTickFormatter(minutes="%b %d", hourmin="%b %d", hours="%b %d",
+                                      days="%Y", months="", years="", hide_repeats=True))
