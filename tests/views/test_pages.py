@@ -13,11 +13,8 @@ from bokeh.models import (DatetimeAxis, DatetimeTickFormatter, GlyphRenderer, Ho
 
 import liqlab
 import liqlab.views as views
-try:  # the window loader's home once it moves out of the views (liqlab.data, liqlab.pipeline)
-    from liqlab.data import load_window
-    from liqlab.pipeline import estimate_window
-except ImportError:
-    from liqlab.views.sources import estimate_window, load_window
+from liqlab.data import load_window
+from liqlab.pipeline import estimate_window
 
 END = "2025-10-10T20:00Z"  # an hour before the 2025-10-10 low, as in notebook 02
 
