@@ -14,7 +14,7 @@ Names are imported lazily so that ``import liqlab`` stays fast.
 """
 from __future__ import annotations
 
-import importlib
+from liqlab._lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -38,19 +38,4 @@ _MODULES = {"data": "liqlab.data", "model": "liqlab.model", "views": "liqlab.vie
 __all__ = sorted(_LAZY) + sorted(_MODULES) + ["__version__"]
 
 
-def __getattr__(name: str):
-    if name in _MODULES:
-        return importlib.import_module(_MODULES[name])
-    mod = _LAZY.get(name)
-    if mod is not None:
-        return getattr(importlib.import_module(mod), name)
-    try:  # other submodules: liqlab.cli, liqlab.stats, liqlab.reports, ...
-        return importlib.import_module(f"liqlab.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"liqlab.{name}":
-            raise
-        raise AttributeError(f"module 'liqlab' has no attribute {name!r}") from None
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_attributes("liqlab", _LAZY, __all__, _MODULES)

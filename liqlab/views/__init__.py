@@ -16,7 +16,7 @@ or computes the model (:func:`liqlab.data.load_window` loads a window,
 """
 from __future__ import annotations
 
-import importlib
+from liqlab._lazy import lazy_attributes
 
 # public name -> module that defines it (imported on first use: holoviews is slow to import)
 _LAZY = {
@@ -40,17 +40,4 @@ _MODULES = ("confluence", "explorer", "heatmap", "layout", "notebook", "panels",
 __all__ = sorted(_LAZY) + sorted(_MODULES)
 
 
-def __getattr__(name: str):
-    mod = _LAZY.get(name)
-    if mod is not None:
-        return getattr(importlib.import_module(mod), name)
-    try:  # the modules: liqlab.views.layout, liqlab.views.sources, ...
-        return importlib.import_module(f"{__name__}.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__name__}.{name}":
-            raise
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)
