@@ -212,7 +212,8 @@ def main() -> None:
     cd, md, _, _ = prep.kernel_args(False)
     out = np.empty((2, len(prep.col_times), g.n))
     amt = prep.inflow.copy()
-    bare = lambda: bare_loop(cd.ul, cd.uh, cd.ue, md.lfac, amt, prep.snap, g.k0, g.n, out)
+    mid = np.ascontiguousarray(0.5 * (cd.ulo + cd.uhi))
+    bare = lambda: bare_loop(cd.ul, cd.uh, mid, md.lfac, amt, prep.snap, g.k0, g.n, out)
     bare()
     t_bare = best_of(bare)
     print(f"minimal kernel with the same {2 * P * T} deposits per candle (frontier sweep, "

@@ -157,18 +157,17 @@ class Prepared:
         large arrays with huge pages, which makes first writes much cheaper than numba's own
         zeroed allocation)."""
         g = self.grid
-        ep = self.entry_prices()
-        ue = np.ascontiguousarray(g.coord(ep))
-        if self.ent_half > 0:     # slices of the candle's range: their edges
-            half = (self.h - self.l)[:, None] * self.ent_half
-            ulo = np.ascontiguousarray(g.coord(ep - half))
-            uhi = np.ascontiguousarray(g.coord(ep + half))
-        else:
-            ulo = uhi = ue
+        if self.ent_half > 0:     # contiguous slices of the candle's range: P + 1 edges
+            P = self.ent_coef.shape[0]
+            edges = g.coord(self.l[:, None] + (self.h - self.l)[:, None] * (np.arange(P + 1) / P))
+            ulo = np.ascontiguousarray(edges[:, :-1])
+            uhi = np.ascontiguousarray(edges[:, 1:])
+        else:                     # points
+            ulo = uhi = np.ascontiguousarray(g.coord(self.entry_prices()))
         ncols, G = len(self.col_times), len(self.pop.group_labels)
         heat = np.empty((2, ncols, g.n))
         heat_t = np.empty((2, G, ncols if want_tiers else 0, g.n), np.float32)
-        cd = KernelCandles(ep=ep, ue=ue, ulo=ulo, uhi=uhi, ent_w=self.ent_w, ul=g.coord(self.swl),
+        cd = KernelCandles(ulo=ulo, uhi=uhi, ent_w=self.ent_w, ul=g.coord(self.swl),
                            uh=g.coord(self.swh), inflow=self.inflow, lshare=self.lshare,
                            close_frac=self.close_frac, days=self.days, hours=self.hours,
                            zone=self.zone, snap=self.snap)

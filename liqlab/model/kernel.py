@@ -59,10 +59,8 @@ _TINY, _HUGE = 1e-100, 1e100
 
 class KernelCandles(NamedTuple):
     """Per-candle inputs (length ``n``; ``P`` entry points)."""
-    ep: np.ndarray          # [n, P] entry prices
-    ue: np.ndarray          # [n, P] their anchored grid coordinates
-    ulo: np.ndarray         # [n, P] anchored coordinates of the lower edge of each entry slice
-    uhi: np.ndarray         # [n, P] ... and of its upper edge (equal to ue for a point entry)
+    ulo: np.ndarray         # [n, P] anchored grid coordinates of the lower edge of each entry slice
+    uhi: np.ndarray         # [n, P] ... and of its upper edge (equal for a point entry)
     ent_w: np.ndarray       # [n, P] entry weights (each row sums to 1)
     ul: np.ndarray          # [n] anchored coordinate of the sweep low
     uh: np.ndarray          # [n] anchored coordinate of the sweep high
@@ -433,16 +431,16 @@ def run_kernel(cd, md, heat, heat_t):
     ``md`` (:class:`KernelModel`). Fills ``heat[2, ncols, nbins]`` (float64) and
     ``heat_t[2, G, ncols, nbins]`` (float32, by display group; pass a 0-column array to skip)
     completely. Returns (swept[n, 2], exited[n, 2], totals[2, 6], clipped)."""
-    ep, ulo, uhi, ent_w, ul, uh = cd.ep, cd.ulo, cd.uhi, cd.ent_w, cd.ul, cd.uh
+    ulo, uhi, ent_w, ul, uh = cd.ulo, cd.uhi, cd.ent_w, cd.ul, cd.uh
     inflow, lshare, close_frac, days, hours, zone, snap = (cd.inflow, cd.lshare, cd.close_frac,
                                                            cd.days, cd.hours, cd.zone, cd.snap)
     fac, lfac, tier_w, half_life, group = md.fac, md.lfac, md.tier_w, md.half_life, md.group
     exit_rate, relative, step, k0, nbins, policy = (md.exit_rate, md.relative, md.step, md.k0,
                                                     md.nbins, md.policy)
     exit_distance, level_noise = md.exit_distance, md.level_noise
-    n = ep.shape[0]
+    n = ulo.shape[0]
     T = fac.shape[1]
-    P = ep.shape[1]
+    P = ulo.shape[1]
     want_tiers = heat_t.shape[2] > 0
     g = np.zeros((2, T, nbins))
     scale = np.ones((2, T))
