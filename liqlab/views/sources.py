@@ -148,12 +148,13 @@ def grid_range_needed(data: WindowData) -> float:
     return float(min(100.0, max(hi / p0, p0 / lo) * 1.4))
 
 
-def estimate_window(data: WindowData, params=None):
+def estimate_window(data: WindowData, params=None, per_tier: bool = True):
     """Estimate every exchange of ``data`` on one grid (:func:`liqlab.estimate_many`) and cut
     the warm-up off; ``result.by_exchange`` keeps each exchange for the exchange filter.
 
     When the window's price range needs a wider grid than ``params.grid_range`` (long windows),
     the grid is widened to :func:`grid_range_needed` and ``result.meta['grid_widened']`` says so.
+    ``per_tier=False`` leaves out the per-leverage-tier arrays (about a third of the time).
     """
     import liqlab
     from liqlab.data.windows import trim
@@ -169,7 +170,7 @@ def estimate_window(data: WindowData, params=None):
     for d in ins.values():
         d.pop("funding", None)  # only the 'funding' side rule uses it; the panels show it
     # columns only for the window itself (the warm-up fills the state, not the picture)
-    res = liqlab.estimate_many(ins, params, start=data.start)
+    res = liqlab.estimate_many(ins, params, start=data.start, per_tier=per_tier)
     out = trim(res, data.start)
     if widened:
         out.meta["grid_widened"] = f"grid_range raised to {need:.2f} to hold this window's prices"
