@@ -36,8 +36,8 @@ __all__ = ["Explorer"]
 
 # widget name -> state field for the view controls (the same names)
 _VIEW = ("exchange", "side", "tiers", "scale", "clip", "gamma", "usd_max", "layers")
-#: the "updating" note: present while a change is applied, visible once it has lasted 0.15 s (so it is up by 0.2 s after the input)
-#: (a CSS animation delay), so quick updates do not flicker
+#: the "updating" note: present while a change is applied, visible once it has lasted 0.15 s
+#: (a CSS animation delay: up by 0.2 s after the input), so quick updates do not flicker
 _UPDATING = ("<style>@keyframes liqlab-show{to{opacity:1}}.liqlab-updating{opacity:0;"
              "animation:liqlab-show 0s linear 0.15s forwards;color:#e65100;font-weight:bold}</style>"
              "<span class='liqlab-updating' title='the explorer is applying your change'>"
