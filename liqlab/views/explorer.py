@@ -36,10 +36,11 @@ __all__ = ["Explorer"]
 
 # widget name -> state field for the view controls (the same names)
 _VIEW = ("exchange", "side", "tiers", "scale", "clip", "gamma", "usd_max", "layers")
-#: the "updating" note: present while a change is applied, visible once it has lasted 0.15 s
-#: (a CSS animation delay: up by 0.2 s after the input), so quick updates do not flicker
+#: the "updating" note: present while a change is applied, visible once it has lasted 0.1 s (a
+#: CSS animation delay; with the message's way to the kernel, up by 0.2 s after the input), so
+#: quick updates do not flicker
 _UPDATING = ("<style>@keyframes liqlab-show{to{opacity:1}}.liqlab-updating{opacity:0;"
-             "animation:liqlab-show 0s linear 0.15s forwards;color:#e65100;font-weight:bold}</style>"
+             "animation:liqlab-show 0s linear 0.1s forwards;color:#e65100;font-weight:bold}</style>"
              "<span class='liqlab-updating' title='the explorer is applying your change'>"
              "&#8987; updating&hellip;</span>")
 
@@ -258,6 +259,13 @@ class Explorer:
         self._pending = None
         dirty, self._dirty = self._dirty, set()
         t0 = time.perf_counter()
+        try:
+            self._apply(dirty, t0)
+        finally:
+            self.busy.value = ""
+        self.state.timings["refresh_s"] = time.perf_counter() - t0
+
+    def _apply(self, dirty: set[str], t0: float) -> None:
         st = self.state
         try:
             changes = {name: getattr(self, name).value for name in dirty & set(("window", "end") + _VIEW)}
@@ -272,7 +280,6 @@ class Explorer:
             stale = st.update(**changes)
         except ValueError as exc:
             self.status.value = f"<span style='color:#d32f2f'><b>not applied:</b> {exc}</span>"
-            self.busy.value = ""
             return
         self._sync(self._follow_state)
         if "moved" in stale:  # the window moved: aggregate the new one whole, not the old zoom
@@ -284,9 +291,7 @@ class Explorer:
             s.update(**{name: s.contents[name] + 1})
         if fire:   # one trigger for all (Stream.event would redraw after each stream on its own)
             hv.streams.Stream.trigger(fire)
-        st.timings["refresh_s"] = time.perf_counter() - t0
-        self.busy.value = ""
-        self._show_status()
+        self.status.value = st.status_html(time.perf_counter() - t0)
 
     def _follow_state(self) -> None:
         """Widgets whose options or values the state changed: the exchanges offered by the new

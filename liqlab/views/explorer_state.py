@@ -341,7 +341,7 @@ class ExplorerState:
         """The status line: the view, the data used, the grid, the estimate's time, caveats."""
         hm = self._result_for_exchange().heatmap
         notes = "; ".join(self.data.notes + list(filter(None, [self.result.meta.get("grid_widened")])))
-        took = f"; redraw {refresh_s * 1e3:.0f} ms" if refresh_s is not None else ""
+        took = f"; update {refresh_s * 1e3:.0f} ms in the kernel" if refresh_s is not None else ""
         return (f"<b>{self.title()}</b> "
                 f"({', '.join(f'{e}: {n}' for e, n in self.data.samples.items())}); "
                 f"{hm.sizes['time']} columns x {hm.sizes['price']} bins; estimate "
