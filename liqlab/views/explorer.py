@@ -38,11 +38,13 @@ __all__ = ["Explorer"]
 _VIEW = ("exchange", "side", "tiers", "scale", "clip", "gamma", "usd_max", "layers")
 #: the "updating" note: present while a change is applied, visible once it has lasted 0.1 s (a
 #: CSS animation delay; with the message's way to the kernel, up by 0.2 s after the input), so
-#: quick updates do not flicker
+#: quick updates do not flicker. It stays _HOLD_S after the kernel is done: the browser still
+#: has to receive and draw the picture (0.1 to 0.25 s measured, benchmarks/bench_browser.py)
 _UPDATING = ("<style>@keyframes liqlab-show{to{opacity:1}}.liqlab-updating{opacity:0;"
              "animation:liqlab-show 0s linear 0.1s forwards;color:#e65100;font-weight:bold}</style>"
              "<span class='liqlab-updating' title='the explorer is applying your change'>"
              "&#8987; updating&hellip;</span>")
+_HOLD_S = 0.15
 
 
 class Explorer:
@@ -67,6 +69,7 @@ class Explorer:
         st.update(usd_max=st.fitted_usd_max())  # the absolute scale starts fitted to this view
         self.debounce = debounce
         self._pending = None
+        self._unbusy = None
         self._auto_task = None
         self._syncing = False
         self._dirty: set[str] = set()
@@ -184,7 +187,7 @@ class Explorer:
         if self._syncing:       # a widget this class set to follow the state
             return
         self._dirty.add(what)
-        self.busy.value = _UPDATING
+        self._busy(True)
         if self.debounce <= 0:
             self.refresh()
             return
@@ -262,8 +265,26 @@ class Explorer:
         try:
             self._apply(dirty, t0)
         finally:
-            self.busy.value = ""
+            self._busy(False)
         self.state.timings["refresh_s"] = time.perf_counter() - t0
+
+    def _busy(self, on: bool) -> None:
+        """Show the "updating" note, or take it away (in a kernel: _HOLD_S later, once the
+        browser has had time to draw; at once without an event loop)."""
+        if self._unbusy is not None:
+            self._unbusy.cancel()
+            self._unbusy = None
+        if on:
+            self.busy.value = _UPDATING
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None:
+            self.busy.value = ""
+        else:
+            self._unbusy = loop.call_later(_HOLD_S, lambda: setattr(self.busy, "value", ""))
 
     def _apply(self, dirty: set[str], t0: float) -> None:
         st = self.state
