@@ -40,10 +40,13 @@ _VIEW = ("exchange", "side", "tiers", "scale", "clip", "gamma", "usd_max", "laye
 #: CSS animation delay; with the message's way to the kernel, up by 0.2 s after the input), so
 #: quick updates do not flicker. It stays _HOLD_S after the kernel is done: the browser still
 #: has to receive and draw the picture (0.1 to 0.25 s measured, benchmarks/bench_browser.py)
-_UPDATING = ("<style>@keyframes liqlab-show{to{opacity:1}}.liqlab-updating{opacity:0;"
-             "animation:liqlab-show 0s linear 0.1s forwards;color:#e65100;font-weight:bold}</style>"
-             "<span class='liqlab-updating' title='the explorer is applying your change'>"
-             "&#8987; updating&hellip;</span>")
+_UPDATING = ("<style>@keyframes liqlab-show{to{opacity:1}}@keyframes liqlab-turn{to{transform:rotate(1turn)}}"
+             ".liqlab-updating{opacity:0;animation:liqlab-show 0s linear 0.1s forwards;color:#e65100;"
+             "font-weight:bold}.liqlab-spin{display:inline-block;width:0.75em;height:0.75em;"
+             "margin-right:0.35em;vertical-align:-0.1em;border:2px solid #e65100;"
+             "border-right-color:transparent;border-radius:50%;animation:liqlab-turn 0.8s linear infinite}"
+             "</style><span class='liqlab-updating' title='the explorer is applying your change'>"
+             "<span class='liqlab-spin'></span>updating&hellip;</span>")
 _HOLD_S = 0.15
 
 
