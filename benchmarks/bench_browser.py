@@ -15,9 +15,9 @@ input event (pointer up, click or change) and stops at the last animation frame 
 canvases differ in pixels from the frame before, once the kernel is idle again and nothing has
 changed for 1.5 s. So it covers everything between the hand and the eye: the comm message to the
 kernel, any debounce, the estimate, datashader, bokeh serialisation, the websocket, BokehJS
-drawing, and any follow-up round trip (a range update the plot sends back). The kernel's own
-share (``Explorer.timings['refresh_s']``) is read afterwards from the status line's tooltip-free
-figure (``estimate ... ms``) and printed beside it.
+drawing, and any follow-up round trip (a range update the plot sends back). The status line
+printed for each window names the kernel's share of its last update (``update ... ms in the
+kernel``); ``--trace`` writes the kernel's and the page's timestamps of every move to a file.
 
 Controls timed, at 1w and at 1y: a model slider (``inflow_volume_share``, re-estimates), the
 colour clip slider and the side toggle (view only), the exchange (1w only: the 1y window has
@@ -159,7 +159,8 @@ def _wrap(name, fn):
     return traced
 _ex.Explorer._changed = _wrap("changed", _ex.Explorer._changed)
 _ex.Explorer.refresh = _wrap("refresh", _ex.Explorer.refresh)
-_hv.streams.Stream.trigger = staticmethod(_wrap(lambda a: "trigger " + ",".join(type(s).__name__ for s in a[0]), _hv.streams.Stream.trigger))
+_names = lambda a: "trigger " + ",".join(type(s).__name__ for s in a[0])
+_hv.streams.Stream.trigger = staticmethod(_wrap(_names, _hv.streams.Stream.trigger))
 _ras._process = _wrap("rasterize", _ras._process)
 """
 
@@ -230,7 +231,8 @@ def run(reps: int, quiet: float, out: Path | None, trace: Path | None = None) ->
                     with open(trace, "a") as f:
                         f.writelines(f"{(origin + t) / 1e3:.3f} WS {n} bytes, handler {dt:.0f} ms\n"
                                      for t, dt, n in ws if n > 2000)
-                        f.write(f"{(origin + r['input']) / 1e3:.3f} INPUT {win} {name}\n" if r["input"] else "")
+                        if r["input"]:
+                            f.write(f"{(origin + r['input']) / 1e3:.3f} INPUT {win} {name}\n")
                         f.writelines(f"{(origin + c) / 1e3:.3f} PAINT\n" for c in r["changes"])
                 if out is not None and lat is not None:
                     out.mkdir(parents=True, exist_ok=True)
@@ -239,7 +241,8 @@ def run(reps: int, quiet: float, out: Path | None, trace: Path | None = None) ->
             for rep in range(reps + 1):          # rep 0: first moves, reported apart
                 for win in ("1w", "1y"):
                     if window != win:
-                        timed(win, "window 1w <-> 1y (to this window)", lambda w_=win: ui.choose("window", w_))
+                        timed(win, "window 1w <-> 1y (to this window)",
+                              lambda w_=win: ui.choose("window", w_))
                         window = win
                         sizes[win] = ui.status_text()
                     sizes.setdefault(win, ui.status_text())

@@ -58,7 +58,8 @@ class _Page:
 
     def choose(self, label: str, option: str) -> None:
         sel = self.select(label)
-        options = [t.replace("\xa0", " ") for t in sel.evaluate("el => Array.from(el.options).map(o => o.text)")]
+        texts = sel.evaluate("el => Array.from(el.options).map(o => o.text)")
+        options = [t.replace("\xa0", " ") for t in texts]
         assert option in options, f"{label}: {option!r} is not offered ({options})"
         sel.select_option(index=options.index(option))
 
