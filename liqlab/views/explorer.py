@@ -48,6 +48,10 @@ _UPDATING = ("<style>@keyframes liqlab-show{to{opacity:1}}@keyframes liqlab-turn
              "</style><span class='liqlab-updating' title='the explorer is applying your change'>"
              "<span class='liqlab-spin'></span>updating&hellip;</span>")
 _HOLD_S = 0.15
+#: changes this close together are a burst: the page is redrawn once more, _SETTLE_S after the
+#: last one. (A redraw pushed while the browser was still applying the one before was sometimes
+#: lost: the heatmap and price axis of an earlier window stayed; issue 13 item 9.)
+_BURST_S, _SETTLE_S = 1.0, 0.5
 
 
 class Explorer:
@@ -73,6 +77,8 @@ class Explorer:
         self.debounce = debounce
         self._pending = None
         self._unbusy = None
+        self._settle = None
+        self._last_done = -1e9
         self._auto_task = None
         self._syncing = False
         self._dirty: set[str] = set()
@@ -265,11 +271,31 @@ class Explorer:
         self._pending = None
         dirty, self._dirty = self._dirty, set()
         t0 = time.perf_counter()
+        burst = t0 - self._last_done < _BURST_S
         try:
             self._apply(dirty, t0)
         finally:
             self._busy(False)
-        self.state.timings["refresh_s"] = time.perf_counter() - t0
+        self._last_done = time.perf_counter()
+        self.state.timings["refresh_s"] = self._last_done - t0
+        if self._settle is not None:
+            self._settle.cancel()
+            self._settle = None
+        if burst and dirty:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return
+            self._settle = loop.call_later(_SETTLE_S, self.redraw)
+
+    def redraw(self) -> None:
+        """Redraw every part of the page from the state (after a burst of changes)."""
+        self._settle = None
+        fire = list(self._streams.values())
+        for s in fire:
+            name = next(iter(s.contents))
+            s.update(**{name: s.contents[name] + 1})
+        hv.streams.Stream.trigger(fire)
 
     def _busy(self, on: bool) -> None:
         """Show the "updating" note, or take it away (in a kernel: _HOLD_S later, once the

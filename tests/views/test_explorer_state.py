@@ -164,3 +164,26 @@ def test_widgets_edit_the_state():
     ex.param_widgets["leverage_tiers"].value = "5, ten"              # a bad text box
     assert "not applied" in ex.status.value and ex.busy.value == ""
     assert ex.state.params == liqlab.ModelParams() and ex.state.window == "1y"
+
+
+def test_a_burst_of_changes_is_drawn_once_more_after_it():
+    """Changes less than a second apart (made before the browser had drawn the one before) are
+    followed by one more full redraw once they stop: in the browser such a burst sometimes left
+    an earlier window's heatmap and price axis on screen (issue 13 item 9)."""
+    import asyncio
+
+    from liqlab.views import explorer as mod
+    ex = Explorer(window="3d", end=END)
+    calls = []
+    ex.redraw = lambda: calls.append(ex.state.clip)
+
+    async def run():
+        ex.clip.value = 98.0                 # alone: no burst
+        await asyncio.sleep(mod._SETTLE_S + 0.3)
+        alone = len(calls)
+        ex.clip.value = 97.0                 # two changes in quick succession
+        ex.clip.value = 96.0
+        await asyncio.sleep(mod._SETTLE_S + 0.3)
+        return alone
+    alone = asyncio.run(run())
+    assert alone == 0 and calls == [96.0]    # one redraw, after the burst, of its last state
