@@ -21,7 +21,7 @@ __all__ = ["estimate_window"]
 _KEEP = ("candles", "oi", "mark", "taker_buy")
 
 
-def estimate_window(data: WindowData, params=None):
+def estimate_window(data: WindowData, params=None, per_tier: bool = True):
     """Estimate every exchange of ``data`` on one grid (:func:`liqlab.estimate_many`) with
     each exchange's own inputs (its open interest as :attr:`WindowData.oi_sources` says) and
     cut the warm-up off; ``result.by_exchange`` keeps each exchange for the exchange filter.
@@ -30,19 +30,20 @@ def estimate_window(data: WindowData, params=None):
     ``grid_range`` too small for a long window's prices is replaced by the automatic grid and
     ``result.meta['grid_widened']`` says so (edges are anchored: no value changes).
     Funding is not passed (only the 'funding' side rule uses it; the panels show it).
+    ``per_tier=False`` leaves out the per-tier arrays (about a third of the time).
     """
     params = params or ModelParams()
     ins = {ex: {k: v for k, v in d.items() if k in _KEEP and v is not None}
            for ex, d in data.inputs.items()}
     widened = None
     try:
-        res = estimate_many(ins, params, start=data.start)
+        res = estimate_many(ins, params, start=data.start, per_tier=per_tier)
     except ValueError as e:
         if params.grid_range == 0 or "grid is too small" not in str(e):
             raise
         widened = (f"grid_range {params.grid_range:g} is too small for this window's prices: "
                    "the grid was sized from the data instead")
-        res = estimate_many(ins, params.replace(grid_range=0.0), start=data.start)
+        res = estimate_many(ins, params.replace(grid_range=0.0), start=data.start, per_tier=per_tier)
     out = windows.trim(res, data.start)
     if widened:
         out.meta["grid_widened"] = widened

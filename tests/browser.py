@@ -155,3 +155,128 @@ def save(name: str, png: bytes) -> Path:
 def copy_notebook(src: Path, dst_dir: Path) -> Path:
     dst_dir.mkdir(parents=True, exist_ok=True)
     return Path(shutil.copy(src, dst_dir / src.name))
+
+
+KERNEL_IDLE = """() => { const bar = document.querySelector('#jp-main-statusbar');
+    return !!bar && /\\(ipykernel\\) \\| Idle/.test(bar.innerText); }"""
+
+
+def open_and_run(page, base: str, token: str, nb: Path, timeout: float = 240.0) -> None:
+    """Open notebook ``nb`` in JupyterLab, Run All Cells once the kernel is connected, and wait
+    for the first ipywidgets slider and a bokeh canvas in the outputs.
+
+    The toolbar's execution indicator says "idle" before any kernel exists; Run All then makes
+    JupyterLab ask for a kernel. So wait for the status bar's "Python 3 (ipykernel) | Idle"; if
+    the dialog shows anyway, take the preselected kernel (the notebook's python3) and run again."""
+    page.goto(f"{base}/lab/tree/{nb.name}?token={token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
+    deadline = time.monotonic() + timeout
+    page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+    pick = page.locator(".jp-Dialog", has_text="Select Kernel").locator("button", has_text="Select")
+    widgets = page.locator(".jp-OutputArea-output .widget-slider").first
+    while True:
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        while not widgets.is_visible():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{nb.name} showed no widgets {timeout:.0f} s after Run All")
+            if pick.count():
+                break
+            page.wait_for_timeout(500)
+        else:
+            break
+        pick.first.click()
+        page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+    page.locator(".jp-OutputArea-output canvas").first.wait_for(timeout=int(timeout * 1000))
+    for dismiss in page.locator(".jp-Notification-Toast button", has_text="No").all():
+        dismiss.click()  # the news prompt covers the chart's corner
+
+
+#: In-page probe of what the user sees: every animation frame after a canvas was drawn on, a
+#: fingerprint of all bokeh canvases in the notebook outputs (open shadow roots included); a
+#: change is a repaint that altered pixels. ``arm()`` starts a measurement: the last input event
+#: (pointer up, click, change, key up) after it is the start; ``report()`` gives the input time,
+#: the times the pixels changed, and when the explorer's "updating" indicator showed and hid.
+LATENCY_PROBE = r"""() => {
+  if (window.__lq) return true;
+  const P = CanvasRenderingContext2D.prototype;
+  let dirty = true;
+  for (const m of ['clearRect', 'fillRect', 'drawImage', 'putImageData', 'fill', 'stroke']) {
+    const orig = P[m];
+    P[m] = function (...a) { dirty = true; return orig.apply(this, a); };
+  }
+  const canvases = () => {
+    const found = [];
+    const walk = (n) => {
+      if (n.tagName === 'CANVAS' && n.width * n.height >= 20000) found.push(n);
+      if (n.shadowRoot) walk(n.shadowRoot);
+      for (const c of n.children || []) walk(c);
+    };
+    document.querySelectorAll('.jp-OutputArea-output').forEach(walk);
+    return found;
+  };
+  const fingerprint = () => {
+    const parts = [];
+    for (const c of canvases()) {
+      const ctx = c.getContext('2d');
+      if (!ctx) continue;
+      const d = new Uint32Array(ctx.getImageData(0, 0, c.width, c.height).data.buffer);
+      let a = 0, b = 0;
+      for (let i = 0; i < d.length; i += 3) { a = (a + d[i]) >>> 0; b = (Math.imul(b, 31) + d[i]) >>> 0; }
+      parts.push(`${c.width}x${c.height}:${a}:${b}`);
+    }
+    return parts.join('|');
+  };
+  const busyShown = () => {
+    const el = document.querySelector('.liqlab-updating');
+    if (!el || !el.offsetParent) return false;
+    return parseFloat(getComputedStyle(el).opacity) > 0.5;
+  };
+  const s = {armed: false, input: null, changes: [], shown: [], hidden: [], last: null, busy: false};
+  const onInput = (e) => { if (s.armed) s.input = performance.now(); };
+  for (const t of ['pointerup', 'mouseup', 'click', 'change', 'keyup'])
+    window.addEventListener(t, onInput, true);
+  const frame = () => {
+    const now = performance.now();
+    if (dirty) {
+      dirty = false;
+      const fp = fingerprint();
+      if (fp !== s.last) { if (s.armed && s.last !== null) s.changes.push(now); s.last = fp; }
+    }
+    const b = busyShown();
+    if (b !== s.busy) { s.busy = b; if (s.armed) (b ? s.shown : s.hidden).push(now); }
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+  window.__lq = {
+    arm() { s.armed = true; s.input = null; s.changes = []; s.shown = []; s.hidden = [];
+            dirty = true; return performance.now(); },
+    report() { return {now: performance.now(), input: s.input, changes: s.changes.slice(),
+                       shown: s.shown.slice(), hidden: s.hidden.slice(), busy: s.busy}; },
+  };
+  return true;
+}"""
+
+
+def measure(page, act, quiet: float = 1.5, timeout: float = 90.0) -> dict:
+    """Do ``act()`` and time it as the user sees it: from its last input event to the last
+    repaint that changed the chart's pixels, once the kernel is idle and nothing changed for
+    ``quiet`` seconds. Returns the probe's report with ``latency`` (s, None when the pixels never
+    changed within ``timeout``) and ``first`` (s to the first changed repaint)."""
+    page.evaluate(LATENCY_PROBE)
+    page.evaluate("() => __lq.arm()")
+    act()
+    deadline = time.monotonic() + timeout
+    while True:
+        page.wait_for_timeout(200)
+        r = page.evaluate("() => __lq.report()")
+        if r["input"] is not None and r["changes"] and r["now"] - r["changes"][-1] > quiet * 1000 \
+                and not r["busy"] and page.evaluate(KERNEL_IDLE):
+            break
+        if time.monotonic() > deadline:
+            break
+    t0 = r["input"]
+    ok = t0 is not None and bool(r["changes"])
+    r["latency"] = (r["changes"][-1] - t0) / 1000 if ok else None
+    r["first"] = (r["changes"][0] - t0) / 1000 if ok else None
+    return r

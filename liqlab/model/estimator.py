@@ -285,10 +285,9 @@ def population(params: ModelParams, exchange: str = "") -> Population:
         labels = [_tier_label(x) for x in params.leverage_tiers]
         group = np.tile(np.arange(len(params.leverage_tiers)), len(sizes))
     else:
-        band = np.searchsorted(np.array(LEVERAGE_BANDS), lev, side="left")
-        used = sorted(set(band.tolist()))
-        labels = [_band_label(b) for b in used]
-        group = np.array([used.index(b) for b in band])
+        # every band, used or not, so that exchanges with other caps share one tier axis
+        group = np.searchsorted(np.array(LEVERAGE_BANDS), lev, side="left")
+        labels = [_band_label(b) for b in range(len(LEVERAGE_BANDS) + 1)]
     return Population(leverage=lev, size_usd=np.concatenate(qs),
                       weight=np.ascontiguousarray(np.concatenate(ws)), fac=fac,
                       half_life=np.ascontiguousarray(hl, float),
