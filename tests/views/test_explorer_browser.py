@@ -14,7 +14,8 @@ import re
 import pandas as pd
 import pytest
 
-from liqlab.views import sources
+from liqlab.data import load as sources
+from liqlab.pipeline import estimate_window
 from tests import browser as B
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

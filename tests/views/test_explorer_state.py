@@ -10,7 +10,8 @@ import pytest
 from bokeh.models import GlyphRenderer, Image
 
 import liqlab
-from liqlab.views import sources
+from liqlab.data import load as sources
+from liqlab.pipeline import estimate_window
 from liqlab.views.explorer import Explorer
 from liqlab.views.explorer_state import ExplorerState, tier_labels
 
@@ -67,7 +68,7 @@ def test_bad_input_is_refused_and_changes_nothing(state, change, message):
 def test_the_estimate_without_tier_arrays_is_the_same_picture(state):
     """The explorer estimates without per-tier arrays (a third of the time) unless tiers are
     filtered: the totals must equal the per-tier estimate's."""
-    full = sources.estimate_window(state.data, state.params, per_tier=True).heatmap
+    full = estimate_window(state.data, state.params, per_tier=True).heatmap
     fast = state.result.heatmap
     assert "long_usd_tier" in full and "long_usd_tier" not in fast
     for v in ("long_usd", "short_usd"):
