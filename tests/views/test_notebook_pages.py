@@ -210,10 +210,13 @@ def _check_notebook_02(page, base, token, nb, requests):
         assert f["xaxis"] == [["DatetimeAxis", "DatetimeTickFormatter"]], f["xaxis"]
         assert f["yaxis"] == [["LinearAxis", "NumeralTickFormatter", True, "0,0"]], f["yaxis"]
     # the 12h heatmap fills its panel: its first hour (left twelfth) is coloured, not black
+    # (stretched over the 24h axis, the panel's left 40 % was entirely black; how much of a
+    # column is lit depends on the model: 29 % with model v2's defaults, where the shorts above
+    # the price sit beyond the panel's top)
     shot = B.pixels(page.screenshot())
     x0, y0, w, h = (int(round(v)) for v in f12["frame"])
     left = B.ramp_mask(shot[y0:y0 + h, x0:x0 + w // 12])
-    assert left.mean() > 0.3, f"the 12h panel's first hour is {1 - left.mean():.0%} black"
+    assert left.mean() > 0.1, f"the 12h panel's first hour is {1 - left.mean():.0%} black"
 
     # the hover over the 12h heatmap, a third of the way in: 4 hours after 08:00
     rows = _hover(page, f12, 1 / 3, 0.5)
