@@ -93,37 +93,46 @@ class KernelModel(NamedTuple):
 # ---------------------------------------------------------------------------------------------
 # steps (inlined into the candle loop)
 @nb.njit(cache=True, inline="always")
-def _clear(g, gsum, last_sweep, track, i, s, t, start, stop):
-    """Zero bins ``start``..``stop - 1`` of side ``s``, tier ``t``; returns what they held
-    (scaled units)."""
-    a = 0.0
-    for b in range(start, stop):
-        a += g[s, t, b]
-        g[s, t, b] = 0.0
-        if track:
-            last_sweep[s, t, b] = i
-    gsum[s, t] -= a
-    return a
-
-
-@nb.njit(cache=True, inline="always")
 def _sweep(g, scale, gsum, act_lo, act_hi, last_sweep, track, i, il, ih, nbins):
-    """Zero long bins >= il and short bins <= ih, moving each tier's frontier; returns the
-    USD swept per side."""
+    """Zero long bins >= il and short bins <= ih; returns the USD swept per side."""
     T = g.shape[1]
     out_l = 0.0
     out_s = 0.0
     for t in range(T):
-        lo, hi = act_lo[LONG, t], act_hi[LONG, t]
-        if hi > il and lo < hi:                 # longs: bins il.. are swept
+        lo = act_lo[LONG, t]
+        hi = act_hi[LONG, t]
+        if hi > il and lo < hi:
+            a = 0.0
             start = max(il, lo)
-            out_l += _clear(g, gsum, last_sweep, track, i, LONG, t, start, hi) * scale[LONG, t]
-            act_lo[LONG, t], act_hi[LONG, t] = (nbins, 0) if start <= lo else (lo, start)
-        lo, hi = act_lo[SHORT, t], act_hi[SHORT, t]
-        if lo <= ih and lo < hi:                # shorts: bins ..ih are swept
+            for b in range(start, hi):
+                a += g[LONG, t, b]
+                g[LONG, t, b] = 0.0
+                if track:
+                    last_sweep[LONG, t, b] = i
+            gsum[LONG, t] -= a
+            out_l += a * scale[LONG, t]
+            if start <= lo:
+                act_lo[LONG, t] = nbins
+                act_hi[LONG, t] = 0
+            else:
+                act_hi[LONG, t] = start
+        lo = act_lo[SHORT, t]
+        hi = act_hi[SHORT, t]
+        if lo <= ih and lo < hi:
+            a = 0.0
             stop = min(ih + 1, hi)
-            out_s += _clear(g, gsum, last_sweep, track, i, SHORT, t, lo, stop) * scale[SHORT, t]
-            act_lo[SHORT, t], act_hi[SHORT, t] = (nbins, 0) if stop >= hi else (stop, hi)
+            for b in range(lo, stop):
+                a += g[SHORT, t, b]
+                g[SHORT, t, b] = 0.0
+                if track:
+                    last_sweep[SHORT, t, b] = i
+            gsum[SHORT, t] -= a
+            out_s += a * scale[SHORT, t]
+            if stop >= hi:
+                act_lo[SHORT, t] = nbins
+                act_hi[SHORT, t] = 0
+            else:
+                act_lo[SHORT, t] = stop
     return out_l, out_s
 
 
@@ -140,40 +149,43 @@ def _near_factors(keep, liq, rate_h, zone, reach, noise):
 
 
 @nb.njit(cache=True, inline="always")
-def _near_tier(g, s, t, lo, hi, ref, sign, keep, liq):
-    """Bins ``lo``..``hi - 1`` of side ``s``, tier ``t``; bin ``b`` is ``k = sign * (b - ref)``
-    bins from the frontier. Returns the scaled notional (liquidated, exited)."""
-    a = 0.0
-    e = 0.0
-    for b in range(lo, hi):
-        k1 = sign * (b - ref) - 1
-        x = g[s, t, b]
-        q = x * liq[k1]
-        y = (x - q) * keep[k1]
-        a += q
-        e += x - q - y
-        g[s, t, b] = y
-    return a, e
-
-
-@nb.njit(cache=True, inline="always")
 def _near(g, scale, gsum, act_lo, act_hi, keep, liq, zone, il, ih):
     """The ``zone`` bins nearest the frontier: a share ``liq`` is liquidated, then a share
-    ``1 - keep`` of the rest exits. Longs: bins il-1 (k=1) down to il-zone; shorts: ih+1 (k=1)
-    up to ih+zone. Returns USD (swept long, swept short, exited long, exited short)."""
+    ``1 - keep`` of the rest exits. Returns USD (swept long, swept short, exited long,
+    exited short)."""
     T = g.shape[1]
     sw_l = 0.0
     sw_s = 0.0
     ex_l = 0.0
     ex_s = 0.0
     for t in range(T):
-        a, e = _near_tier(g, LONG, t, max(act_lo[LONG, t], il - zone), min(act_hi[LONG, t], il),
-                          il, -1, keep, liq)
+        # longs: bins il-1 (k=1) down to il-zone (k=zone)
+        lo = max(act_lo[LONG, t], il - zone)
+        hi = min(act_hi[LONG, t], il)
+        a = 0.0
+        e = 0.0
+        for b in range(lo, hi):
+            x = g[LONG, t, b]
+            q = x * liq[il - b - 1]
+            y = (x - q) * keep[il - b - 1]
+            a += q
+            e += x - q - y
+            g[LONG, t, b] = y
         gsum[LONG, t] -= a + e
         sw_l += a * scale[LONG, t]
         ex_l += e * scale[LONG, t]
-        a, e = _near_tier(g, SHORT, t, max(act_lo[SHORT, t], ih + 1),
-                          min(act_hi[SHORT, t], ih + zone + 1), ih, 1, keep, liq)
+        # shorts: bins ih+1 (k=1) up to ih+zone (k=zone)
+        lo = max(act_lo[SHORT, t], ih + 1)
+        hi = min(act_hi[SHORT, t], ih + zone + 1)
+        a = 0.0
+        e = 0.0
+        for b in range(lo, hi):
+            x = g[SHORT, t, b]
+            q = x * liq[b - ih - 1]
+            y = (x - q) * keep[b - ih - 1]
+            a += q
+            e += x - q - y
+            g[SHORT, t, b] = y
         gsum[SHORT, t] -= a + e
         sw_s += a * scale[SHORT, t]
         ex_s += e * scale[SHORT, t]
@@ -346,11 +358,32 @@ def _open(g, scale, gsum, act_lo, act_hi, q_b, q_t, q_k, q_a, tail, track, i, s,
                     j0 = max(j0, 0)
                     j1 = min(j1, nbins - 1)
                 span = 1.0 / (y1 - y0)
+            if span == 0.0:      # two bins, straight-line (the common case)
+                m1 = m * w
+                m0 = m - m1
+                if (j0 >= il) if s == LONG else (j0 <= ih):
+                    now += m0
+                elif m0 > 0.0:
+                    v = m0 * inv
+                    g[s, t, j0] += v
+                    dep += v
+                    lo = min(lo, j0)
+                    hi = max(hi, j0 + 1)
+                    if track:
+                        _push(q_b, q_t, q_k, q_a, tail, s, j0, t, i, v)
+                if (j1 >= il) if s == LONG else (j1 <= ih):
+                    now += m1
+                elif m1 > 0.0:
+                    v = m1 * inv
+                    g[s, t, j1] += v
+                    dep += v
+                    lo = min(lo, j1)
+                    hi = max(hi, j1 + 1)
+                    if track:
+                        _push(q_b, q_t, q_k, q_a, tail, s, j1, t, i, v)
+                continue
             for j in range(j0, j1 + 1):
-                if span == 0.0:
-                    part = m * (1.0 - w) if j == j0 else m * w
-                else:
-                    part = m * (_tent_cdf(y1 - j) - _tent_cdf(y0 - j)) * span
+                part = m * (_tent_cdf(y1 - j) - _tent_cdf(y0 - j)) * span
                 if (j >= il) if s == LONG else (j <= ih):
                     now += part
                 elif part > 0.0:
