@@ -27,7 +27,10 @@ from holoviews.operation.datashader import rasterize
 
 from liqlab.data import load as sources
 from liqlab.data.load import load_window
+from liqlab.data.store import Store
+from liqlab.data.windows import WINDOWS
 from liqlab.model.estimator import population
+from liqlab.model.params import ModelParams
 from liqlab.pipeline import estimate_window
 from liqlab.views import confluence, layout, panels, style
 from liqlab.views import heatmap as heat
@@ -87,12 +90,11 @@ class ExplorerState:
     timings: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        import liqlab
-        if self.store is not None and not isinstance(self.store, liqlab.Store):
-            self.store = liqlab.Store(self.store)
+        if self.store is not None and not isinstance(self.store, Store):
+            self.store = Store(self.store)
         if self.end is None:
             self.end = "latest" if self.store is not None else "2025-10-11T00:00Z"
-        self.params = self.params or liqlab.ModelParams()
+        self.params = self.params or ModelParams()
         self._check_view(self.side, self.scale, self.clip, self.gamma, self.usd_max, self.layers)
         self._tiered = None          # (params, data, result with per-tier arrays) when needed
         self._mesh_cache = (None, None)
@@ -218,7 +220,6 @@ class ExplorerState:
 
     def step(self, direction: int) -> str:
         """The window end ``direction`` windows later (-1: one window back), as text."""
-        from liqlab.data.windows import WINDOWS
         end = self.data.end if str(self.end).strip().lower() == "latest" else sources._end(self.end)
         return (end + direction * WINDOWS[self.window].length).strftime("%Y-%m-%dT%H:%MZ")
 
