@@ -50,8 +50,7 @@ _UPDATING = ("<style>@keyframes liqlab-show{to{opacity:1}}@keyframes liqlab-turn
              "<span class='liqlab-spin'></span>updating&hellip;</span>")
 _HOLD_S = 0.15
 #: changes this close together are a burst: the page is redrawn once more, _SETTLE_S after the
-#: last one. (A redraw pushed while the browser was still applying the one before was sometimes
-#: lost: the heatmap and price axis of an earlier window stayed; issue 13 item 9.)
+#: last one, in case a patch was lost on the way (a safety net; see refresh)
 _BURST_S, _SETTLE_S = 1.0, 0.5
 
 
@@ -80,6 +79,7 @@ class Explorer:
         self._unbusy = None
         self._settle = None
         self._last_done = -1e9
+        self._refreshing = False
         self._auto_task = None
         self._syncing = False
         self._dirty: set[str] = set()
@@ -198,6 +198,8 @@ class Explorer:
             return
         self._dirty.add(what)
         self._busy(True)
+        if self._refreshing:   # arrived while a redraw was being sent: applied right after it
+            return
         if self.debounce <= 0:
             self.refresh()
             return
@@ -270,19 +272,34 @@ class Explorer:
         parts of the page are redrawn. Errors (a parameter out of bounds, a window outside the
         data) are shown in the status line; the charts keep the last good picture."""
         self._pending = None
-        dirty, self._dirty = self._dirty, set()
+        if self._refreshing:
+            return
+        # one redraw at a time: the kernel can take the next change while this one's bokeh patch
+        # is being sent, and two patches sent at once interleave their parts on the comm, which
+        # BokehJS then rejects ("Expected binary fragment but received text fragment"): the page
+        # kept an earlier window's heatmap and price axis (issue 13 item 9)
+        self._refreshing = True
+        try:
+            while self._dirty:
+                dirty, self._dirty = self._dirty, set()
+                self._refresh_once(dirty)
+        finally:
+            self._refreshing = False
+
+    def _refresh_once(self, dirty: set[str]) -> None:
         t0 = time.perf_counter()
         burst = t0 - self._last_done < _BURST_S
         try:
             self._apply(dirty, t0)
         finally:
-            self._busy(False)
+            if not self._dirty:
+                self._busy(False)
         self._last_done = time.perf_counter()
         self.state.timings["refresh_s"] = self._last_done - t0
         if self._settle is not None:
             self._settle.cancel()
             self._settle = None
-        if burst and dirty:
+        if burst:
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:
@@ -292,6 +309,8 @@ class Explorer:
     def redraw(self) -> None:
         """Redraw every part of the page from the state (after a burst of changes)."""
         self._settle = None
+        if self._refreshing:
+            return
         fire = list(self._streams.values())
         for s in fire:
             name = next(iter(s.contents))
