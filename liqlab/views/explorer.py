@@ -53,6 +53,18 @@ _HOLD_S = 0.15
 #: last one. (A redraw pushed while the browser was still applying the one before was sometimes
 #: lost: the heatmap and price axis of an earlier window stayed; issue 13 item 9.)
 _BURST_S, _SETTLE_S = 1.0, 0.5
+#: the browser's answer to a moved window (see Explorer._ack_hook): once it has applied the new
+#: window's axes it reports them as a range update, after any zoom report it sent before
+_MOVED = "liqlab-moved-"
+_ACK_JS = """
+const n = cb_obj.tags.length ? cb_obj.tags[cb_obj.tags.length - 1] : null;
+if (typeof n !== "string" || !n.startsWith("liqlab-moved-")) return;
+setTimeout(() => {   // after the whole patch (axes, image) is applied
+  const {RangesUpdate} = Bokeh.require("core/bokeh_events");
+  const p = cb_obj;
+  p.trigger_event(new RangesUpdate(p.x_range.start, p.x_range.end, p.y_range.start, p.y_range.end));
+}, 0);
+"""
 
 
 class Explorer:
@@ -88,6 +100,7 @@ class Explorer:
         self._streams = {p: hv.streams.Stream.define(p.title(), **{f"{p}_version": 0})()
                          for p in ("mesh", "shade", "overlay", "profile", "market")}
         self._ranges: list[hv.streams.RangeXY] = []
+        self._moves = 0      # windows moved so far: the browser acknowledges each (_ack_hook)
         # -- controls -----------------------------------------------------------------------
         self.param_widgets = widgets.param_widgets(st.params)
         self.window = w.Dropdown(options=list(WINDOWS), value=st.window, description="window")
@@ -334,6 +347,7 @@ class Explorer:
             return
         self._sync(self._follow_state)
         if "moved" in stale:  # the window moved: aggregate the new one whole, not the old zoom
+            self._moves += 1
             for r in self._ranges:
                 r.reset()
         fire = [s for p, s in self._streams.items() if p in stale]
@@ -381,6 +395,26 @@ class Explorer:
     def _rsi(self, **_):
         return self.state.rsi_element()
 
+    def _ack_hook(self, plot, element) -> None:
+        """Make the browser report the main chart's axes once it has drawn a moved window.
+
+        A zoom's range report leaves the browser when the zoom ends (bokeh's level-of-detail
+        timeout, 0.5 s after the last wheel step), so a window chosen right after a zoom can
+        reach the kernel first: the old window's zoom then arrived after the move had reset
+        the ranges, and the new window was aggregated over it (a strip of heatmap under full
+        axes). On each move the figure's tags get a new marker, sent with the new picture; a
+        JS callback on it sends the axes as the browser now shows them, after everything the
+        browser sent before, so the last range the kernel applies is the new window's."""
+        from bokeh.models import CustomJS
+
+        fig = plot.state
+        tags = [t for t in fig.tags if not (isinstance(t, str) and t.startswith(_MOVED))]
+        if len(tags) == len(fig.tags):      # first drawn: no marker, no callback yet
+            fig.js_on_change("tags", CustomJS(code=_ACK_JS))
+        want = tags + [f"{_MOVED}{self._moves}"]
+        if list(fig.tags) != want:
+            fig.tags = want
+
     def view(self) -> hv.Layout:
         """The charts, live: heatmap with overlays and profile, volume and RSI below."""
         s = self._streams
@@ -389,7 +423,7 @@ class Explorer:
         raster = hv.DynamicMap(self._raster, streams=[s["mesh"], rng])
         # a colour change re-shades the last aggregate (the raster is memoised on its streams)
         shaded = raster.apply(self._shade, streams=[s["shade"]]).opts(
-            hv.opts.Image(**heat._image_opts(self.width, style.MAIN_HEIGHT)))
+            hv.opts.Image(**heat._image_opts(self.width, style.MAIN_HEIGHT), hooks=[self._ack_hook]))
         main = (shaded * hv.DynamicMap(self._overlay, streams=[s["overlay"]])).opts(
             hv.opts.Image(framewise=True), hv.opts.Overlay(width=self.width, height=style.MAIN_HEIGHT,
                                                           framewise=True, **style.AXES))

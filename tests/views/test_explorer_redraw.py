@@ -118,3 +118,30 @@ def test_the_absolute_scale_stays_fixed_until_fitted_again():
     ex.fit_max.click()                                # re-based on what is shown now
     want = round(heat.absolute_scale(ex._heatmap()).usd_max, -3)
     assert ex.usd_max.value == want and want != first
+
+
+def _main_figure(plot):
+    from bokeh.models import Plot
+    (img,) = [r for r in plot.state.select({"type": GlyphRenderer}) if isinstance(r.glyph, Image)]
+    (fig,) = [f for f in plot.state.select({"type": Plot}) if img in f.renderers]
+    return fig
+
+
+@pytest.mark.slow
+def test_a_moved_window_asks_the_browser_to_report_its_axes():
+    """Each move puts a new marker in the main figure's tags, which a JS callback answers with
+    a range report (so a zoom report of the old window sent before it cannot be the last)."""
+    hv.extension("bokeh", logo=False)
+    ex = Explorer(window="24h", end="2025-10-11T00:00Z", debounce=0)
+    plot = hv.renderer("bokeh").get_plot(ex.view())
+    fig = _main_figure(plot)
+    assert fig.tags[-1] == "liqlab-moved-0"
+    (cb,) = fig.js_property_callbacks["change:tags"]
+    assert "RangesUpdate" in cb.code
+    ex.window.value = "3d"
+    assert fig.tags[-1] == "liqlab-moved-1"
+    ex.side.value = "long"                            # not a move: no new marker
+    ex.param_widgets["inflow_volume_share"].value = 0.5
+    assert fig.tags[-1] == "liqlab-moved-1"
+    ex.end.value = "2024-08-06T00:00Z"
+    assert fig.tags[-1] == "liqlab-moved-2" and fig.js_property_callbacks["change:tags"] == [cb]
