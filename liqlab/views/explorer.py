@@ -101,6 +101,10 @@ class Explorer:
                          for p in ("mesh", "shade", "overlay", "profile", "market")}
         self._ranges: list[hv.streams.RangeXY] = []
         self._moves = 0      # windows moved so far: the browser acknowledges each (_ack_hook)
+        #: the event loop of the thread that handles the charts' messages from the browser (see
+        #: _at_home); None until the first one arrives (and in plain Python)
+        self._home: asyncio.AbstractEventLoop | None = None
+        self._docs: list = []
         # -- controls -----------------------------------------------------------------------
         self.param_widgets = widgets.param_widgets(st.params)
         self.window = w.Dropdown(options=list(WINDOWS), value=st.window, description="window")
@@ -206,7 +210,42 @@ class Explorer:
         return self.state.mesh()
 
     # -- widgets -> state ---------------------------------------------------------------------
+    def _at_home(self, fn, *args) -> bool:
+        """Run ``fn(*args)`` later on the charts' thread if this is another one (True), else
+        return False (the caller goes on here).
+
+        JupyterLab (4.4 and later, with ipykernel 7) handles the messages of each comm target in
+        its own kernel thread: the widgets' changes arrive in one, the charts' (bokeh's range
+        reports and model patches) in another. Both change the same bokeh document; an update
+        applied from the widgets' thread while a chart message was handled lost its changes
+        to the page (panel flushes the document's held changes after each message: the new
+        window's axes and picture never reached the browser). So every change is applied on
+        the charts' thread, one at a time with the messages from the browser."""
+        home = self._home
+        if home is None or home.is_closed():
+            return False
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is home:
+            return False
+        home.call_soon_threadsafe(fn, *args)
+        return True
+
+    def _doc_changed(self, event) -> None:
+        """A bokeh document change: if the browser sent it (it has a setter, the comm), note
+        the event loop of the thread that applied it."""
+        if getattr(event, "setter", None) is None:
+            return
+        try:
+            self._home = asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+
     def _changed(self, what: str) -> None:
+        if self._at_home(self._changed, what):
+            return
         if self._syncing:       # a widget this class set to follow the state
             return
         self._dirty.add(what)
@@ -241,6 +280,8 @@ class Explorer:
 
     def reload_now(self) -> None:
         """Read the window again (from the store: rows added since) and redraw, at once."""
+        if self._at_home(self.reload_now):
+            return
         self._dirty.add("reload")
         self.refresh()
 
@@ -407,6 +448,10 @@ class Explorer:
         browser sent before, so the last range the kernel applies is the new window's."""
         from bokeh.models import CustomJS
 
+        doc = plot.document
+        if doc is not None and not any(d is doc for d in self._docs):
+            self._docs.append(doc)
+            doc.on_change(self._doc_changed)
         fig = plot.state
         tags = [t for t in fig.tags if not (isinstance(t, str) and t.startswith(_MOVED))]
         if len(tags) == len(fig.tags):      # first drawn: no marker, no callback yet

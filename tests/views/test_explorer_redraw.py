@@ -145,3 +145,46 @@ def test_a_moved_window_asks_the_browser_to_report_its_axes():
     assert fig.tags[-1] == "liqlab-moved-1"
     ex.end.value = "2024-08-06T00:00Z"
     assert fig.tags[-1] == "liqlab-moved-2" and fig.js_property_callbacks["change:tags"] == [cb]
+
+
+@pytest.mark.slow
+def test_changes_are_applied_on_the_thread_of_the_charts_messages():
+    """JupyterLab hands widget and chart messages to different kernel threads: a change made
+    in another thread is applied on the one that last applied a change from the browser."""
+    import asyncio
+    import threading
+    from types import SimpleNamespace
+
+    ex = Explorer(window="24h", end="2025-10-11T00:00Z", debounce=0)
+    loop = asyncio.new_event_loop()
+    charts = threading.Thread(target=loop.run_forever, name="charts", daemon=True)
+    charts.start()
+    try:
+        def on_charts_thread(fn, *args):
+            async def run():
+                return fn(*args)
+            return asyncio.run_coroutine_threadsafe(run(), loop).result(timeout=30)
+
+        on_charts_thread(ex._doc_changed, SimpleNamespace(setter=None))  # the kernel's own change
+        assert ex._home is None
+        on_charts_thread(ex._doc_changed, SimpleNamespace(setter="comm-id"))  # from the browser
+        assert ex._home is loop
+
+        applied, done = [], threading.Event()
+        real = ex._apply
+
+        def apply(*a):
+            real(*a)
+            applied.append(threading.current_thread().name)
+            done.set()
+        ex._apply = apply
+        ex.window.value = "3d"                        # set here, in the main thread
+        assert done.wait(60), "the change was never applied"
+        assert applied == ["charts"] and ex.state.window == "3d"
+        done.clear()
+        on_charts_thread(setattr, ex.side, "value", "long")   # on the charts' thread: at once
+        assert applied == ["charts", "charts"] and ex.state.side == "long"
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        charts.join(5)
+        loop.close()
