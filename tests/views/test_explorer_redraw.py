@@ -118,3 +118,73 @@ def test_the_absolute_scale_stays_fixed_until_fitted_again():
     ex.fit_max.click()                                # re-based on what is shown now
     want = round(heat.absolute_scale(ex._heatmap()).usd_max, -3)
     assert ex.usd_max.value == want and want != first
+
+
+def _main_figure(plot):
+    from bokeh.models import Plot
+    (img,) = [r for r in plot.state.select({"type": GlyphRenderer}) if isinstance(r.glyph, Image)]
+    (fig,) = [f for f in plot.state.select({"type": Plot}) if img in f.renderers]
+    return fig
+
+
+@pytest.mark.slow
+def test_a_moved_window_asks_the_browser_to_report_its_axes():
+    """Each move puts a new marker in the main figure's tags, which a JS callback answers with
+    a range report (so a zoom report of the old window sent before it cannot be the last)."""
+    hv.extension("bokeh", logo=False)
+    ex = Explorer(window="24h", end="2025-10-11T00:00Z", debounce=0)
+    plot = hv.renderer("bokeh").get_plot(ex.view())
+    fig = _main_figure(plot)
+    assert fig.tags[-1] == "liqlab-moved-0"
+    (cb,) = fig.js_property_callbacks["change:tags"]
+    assert "RangesUpdate" in cb.code
+    ex.window.value = "3d"
+    assert fig.tags[-1] == "liqlab-moved-1"
+    ex.side.value = "long"                            # not a move: no new marker
+    ex.param_widgets["inflow_volume_share"].value = 0.5
+    assert fig.tags[-1] == "liqlab-moved-1"
+    ex.end.value = "2024-08-06T00:00Z"
+    assert fig.tags[-1] == "liqlab-moved-2" and fig.js_property_callbacks["change:tags"] == [cb]
+
+
+@pytest.mark.slow
+def test_changes_are_applied_on_the_thread_of_the_charts_messages():
+    """JupyterLab hands widget and chart messages to different kernel threads: a change made
+    in another thread is applied on the one that last applied a change from the browser."""
+    import asyncio
+    import threading
+    from types import SimpleNamespace
+
+    ex = Explorer(window="24h", end="2025-10-11T00:00Z", debounce=0)
+    loop = asyncio.new_event_loop()
+    charts = threading.Thread(target=loop.run_forever, name="charts", daemon=True)
+    charts.start()
+    try:
+        def on_charts_thread(fn, *args):
+            async def run():
+                return fn(*args)
+            return asyncio.run_coroutine_threadsafe(run(), loop).result(timeout=30)
+
+        on_charts_thread(ex._doc_changed, SimpleNamespace(setter=None))  # the kernel's own change
+        assert ex._home is None
+        on_charts_thread(ex._doc_changed, SimpleNamespace(setter="comm-id"))  # from the browser
+        assert ex._home is loop
+
+        applied, done = [], threading.Event()
+        real = ex._apply
+
+        def apply(*a):
+            real(*a)
+            applied.append(threading.current_thread().name)
+            done.set()
+        ex._apply = apply
+        ex.window.value = "3d"                        # set here, in the main thread
+        assert done.wait(60), "the change was never applied"
+        assert applied == ["charts"] and ex.state.window == "3d"
+        done.clear()
+        on_charts_thread(setattr, ex.side, "value", "long")   # on the charts' thread: at once
+        assert applied == ["charts", "charts"] and ex.state.side == "long"
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        charts.join(5)
+        loop.close()
