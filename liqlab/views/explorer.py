@@ -52,18 +52,6 @@ _HOLD_S = 0.15
 #: changes this close together are a burst: the page is redrawn once more, _SETTLE_S after the
 #: last one, in case a patch was lost on the way (a safety net; see refresh)
 _BURST_S, _SETTLE_S = 1.0, 0.5
-#: the browser's answer to a moved window (see Explorer._ack_hook): once it has applied the new
-#: window's axes it reports them as a range update, after any zoom report it sent before
-_MOVED = "liqlab-moved-"
-_ACK_JS = """
-const n = cb_obj.tags.length ? cb_obj.tags[cb_obj.tags.length - 1] : null;
-if (typeof n !== "string" || !n.startsWith("liqlab-moved-")) return;
-setTimeout(() => {   // after the whole patch (axes, image) is applied
-  const {RangesUpdate} = Bokeh.require("core/bokeh_events");
-  const p = cb_obj;
-  p.trigger_event(new RangesUpdate(p.x_range.start, p.x_range.end, p.y_range.start, p.y_range.end));
-}, 0);
-"""
 
 
 class Explorer:
@@ -100,11 +88,6 @@ class Explorer:
         self._streams = {p: hv.streams.Stream.define(p.title(), **{f"{p}_version": 0})()
                          for p in ("mesh", "shade", "overlay", "profile", "market")}
         self._ranges: list[hv.streams.RangeXY] = []
-        self._moves = 0      # windows moved so far: the browser acknowledges each (_ack_hook)
-        #: the event loop of the thread that handles the charts' messages from the browser (see
-        #: _at_home); None until the first one arrives (and in plain Python)
-        self._home: asyncio.AbstractEventLoop | None = None
-        self._docs: list = []
         # -- controls -----------------------------------------------------------------------
         self.param_widgets = widgets.param_widgets(st.params)
         self.window = w.Dropdown(options=list(WINDOWS), value=st.window, description="window")
@@ -210,42 +193,7 @@ class Explorer:
         return self.state.mesh()
 
     # -- widgets -> state ---------------------------------------------------------------------
-    def _at_home(self, fn, *args) -> bool:
-        """Run ``fn(*args)`` later on the charts' thread if this is another one (True), else
-        return False (the caller goes on here).
-
-        JupyterLab (4.4 and later, with ipykernel 7) handles the messages of each comm target in
-        its own kernel thread: the widgets' changes arrive in one, the charts' (bokeh's range
-        reports and model patches) in another. Both change the same bokeh document; an update
-        applied from the widgets' thread while a chart message was handled lost its changes
-        to the page (panel flushes the document's held changes after each message: the new
-        window's axes and picture never reached the browser). So every change is applied on
-        the charts' thread, one at a time with the messages from the browser."""
-        home = self._home
-        if home is None or home.is_closed():
-            return False
-        try:
-            here = asyncio.get_running_loop()
-        except RuntimeError:
-            here = None
-        if here is home:
-            return False
-        home.call_soon_threadsafe(fn, *args)
-        return True
-
-    def _doc_changed(self, event) -> None:
-        """A bokeh document change: if the browser sent it (it has a setter, the comm), note
-        the event loop of the thread that applied it."""
-        if getattr(event, "setter", None) is None:
-            return
-        try:
-            self._home = asyncio.get_running_loop()
-        except RuntimeError:
-            pass
-
     def _changed(self, what: str) -> None:
-        if self._at_home(self._changed, what):
-            return
         if self._syncing:       # a widget this class set to follow the state
             return
         self._dirty.add(what)
@@ -282,8 +230,6 @@ class Explorer:
 
     def reload_now(self) -> None:
         """Read the window again (from the store: rows added since) and redraw, at once."""
-        if self._at_home(self.reload_now):
-            return
         self._dirty.add("reload")
         self.refresh()
 
@@ -407,7 +353,6 @@ class Explorer:
             return
         self._sync(self._follow_state)
         if "moved" in stale:  # the window moved: aggregate the new one whole, not the old zoom
-            self._moves += 1
             for r in self._ranges:
                 r.reset()
         fire = [s for p, s in self._streams.items() if p in stale]
@@ -455,30 +400,6 @@ class Explorer:
     def _rsi(self, **_):
         return self.state.rsi_element()
 
-    def _ack_hook(self, plot, element) -> None:
-        """Make the browser report the main chart's axes once it has drawn a moved window.
-
-        A zoom's range report leaves the browser when the zoom ends (bokeh's level-of-detail
-        timeout, 0.5 s after the last wheel step), so a window chosen right after a zoom can
-        reach the kernel first: the old window's zoom then arrived after the move had reset
-        the ranges, and the new window was aggregated over it (a strip of heatmap under full
-        axes). On each move the figure's tags get a new marker, sent with the new picture; a
-        JS callback on it sends the axes as the browser now shows them, after everything the
-        browser sent before, so the last range the kernel applies is the new window's."""
-        from bokeh.models import CustomJS
-
-        doc = plot.document
-        if doc is not None and not any(d is doc for d in self._docs):
-            self._docs.append(doc)
-            doc.on_change(self._doc_changed)
-        fig = plot.state
-        tags = [t for t in fig.tags if not (isinstance(t, str) and t.startswith(_MOVED))]
-        if len(tags) == len(fig.tags):      # first drawn: no marker, no callback yet
-            fig.js_on_change("tags", CustomJS(code=_ACK_JS))
-        want = tags + [f"{_MOVED}{self._moves}"]
-        if list(fig.tags) != want:
-            fig.tags = want
-
     def view(self) -> hv.Layout:
         """The charts, live: heatmap with overlays and profile, volume and RSI below."""
         s = self._streams
@@ -487,7 +408,7 @@ class Explorer:
         raster = hv.DynamicMap(self._raster, streams=[s["mesh"], rng])
         # a colour change re-shades the last aggregate (the raster is memoised on its streams)
         shaded = raster.apply(self._shade, streams=[s["shade"]]).opts(
-            hv.opts.Image(**heat._image_opts(self.width, style.MAIN_HEIGHT), hooks=[self._ack_hook]))
+            hv.opts.Image(**heat._image_opts(self.width, style.MAIN_HEIGHT)))
         main = (shaded * hv.DynamicMap(self._overlay, streams=[s["overlay"]])).opts(
             hv.opts.Image(framewise=True), hv.opts.Overlay(width=self.width, height=style.MAIN_HEIGHT,
                                                           framewise=True, **style.AXES))
