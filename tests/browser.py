@@ -161,15 +161,12 @@ KERNEL_IDLE = """() => { const bar = document.querySelector('#jp-main-statusbar'
     return !!bar && /\\(ipykernel\\) \\| Idle/.test(bar.innerText); }"""
 
 
-def open_and_run(page, base: str, token: str, nb: Path, timeout: float = 240.0) -> None:
-    """Open notebook ``nb`` in JupyterLab, Run All Cells once the kernel is connected, and wait
-    for the first ipywidgets slider and a bokeh canvas in the outputs.
+def run_all(page, what: str = "the notebook", timeout: float = 240.0) -> None:
+    """Run All Cells once the kernel is connected, and wait for the first ipywidgets slider.
 
     The toolbar's execution indicator says "idle" before any kernel exists; Run All then makes
     JupyterLab ask for a kernel. So wait for the status bar's "Python 3 (ipykernel) | Idle"; if
     the dialog shows anyway, take the preselected kernel (the notebook's python3) and run again."""
-    page.goto(f"{base}/lab/tree/{nb.name}?token={token}")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
     deadline = time.monotonic() + timeout
     page.wait_for_function(KERNEL_IDLE, timeout=120_000)
     pick = page.locator(".jp-Dialog", has_text="Select Kernel").locator("button", has_text="Select")
@@ -179,14 +176,22 @@ def open_and_run(page, base: str, token: str, nb: Path, timeout: float = 240.0) 
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         while not widgets.is_visible():
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{nb.name} showed no widgets {timeout:.0f} s after Run All")
+                raise TimeoutError(f"{what} showed no widgets {timeout:.0f} s after Run All")
             if pick.count():
                 break
             page.wait_for_timeout(500)
         else:
-            break
+            return
         pick.first.click()
         page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+
+
+def open_and_run(page, base: str, token: str, nb: Path, timeout: float = 240.0) -> None:
+    """Open notebook ``nb`` in JupyterLab, run it (:func:`run_all`) and wait for a bokeh canvas
+    in the outputs."""
+    page.goto(f"{base}/lab/tree/{nb.name}?token={token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
+    run_all(page, nb.name, timeout)
     page.locator(".jp-OutputArea-output canvas").first.wait_for(timeout=int(timeout * 1000))
     for dismiss in page.locator(".jp-Notification-Toast button", has_text="No").all():
         dismiss.click()  # the news prompt covers the chart's corner

@@ -89,34 +89,6 @@ def test_notebook_01_in_jupyterlab(tmp_path):
             raise
 
 
-KERNEL_IDLE = """() => { const bar = document.querySelector('#jp-main-statusbar');
-    return !!bar && /\\(ipykernel\\) \\| Idle/.test(bar.innerText); }"""
-
-
-def _run_all(page, timeout: float = 180.0) -> None:
-    """Run All Cells once the kernel is connected, and wait for the explorer's widgets.
-
-    The toolbar's execution indicator says "idle" before any kernel exists; Run All then makes
-    JupyterLab ask for a kernel. So wait for the status bar's "Python 3 (ipykernel) | Idle"; if
-    the dialog shows anyway, take the preselected kernel (the notebook's python3) and run again."""
-    deadline = time.monotonic() + timeout
-    page.wait_for_function(KERNEL_IDLE, timeout=120_000)
-    pick = page.locator(".jp-Dialog", has_text="Select Kernel").locator("button", has_text="Select")
-    widgets = page.locator(".jp-OutputArea-output .widget-slider").first
-    while True:
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        while not widgets.is_visible():
-            assert time.monotonic() < deadline, f"notebook 01 showed no widgets {timeout:.0f} s after Run All"
-            if pick.count():
-                break
-            page.wait_for_timeout(500)
-        else:
-            return
-        pick.first.click()
-        page.wait_for_function(KERNEL_IDLE, timeout=120_000)
-
-
 class _Notebook01:
     """Notebook 01 open and run in the page: the chart, the controls and the status line."""
 
@@ -170,7 +142,7 @@ def _drive_notebook_01(page, base, token, nb):
     if True:
         page.goto(f"{base}/lab/tree/{nb.name}?token={token}")
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
-        _run_all(page)
+        B.run_all(page, "notebook 01", 180.0)
         nb01 = _Notebook01(page)
         canvas, shot = nb01.canvas, nb01.shot
         canvas.wait_for(timeout=180_000)

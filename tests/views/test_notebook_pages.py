@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from tests import browser as B
-from tests.views.test_browser import KERNEL_IDLE
+KERNEL_IDLE = B.KERNEL_IDLE
 
 pytestmark = pytest.mark.browser
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
