@@ -46,3 +46,20 @@ def test_backtest_refuses_an_unreadable_start(capsys):
     from liqlab.cli import main
     assert main(["backtest", "--start", "last tuesday", "--out", "unused"]) == 2
     assert "--start='last tuesday' is not a time" in capsys.readouterr().err
+
+
+def test_param_flags_convert_by_kind_and_say_what_is_wrong():
+    """--param NAME=VALUE: every ModelParams field, converted by its declared kind and checked
+    against its bounds; a bad value is an error naming the field."""
+    import pytest
+
+    from liqlab.cli._options import params_from
+
+    p = params_from(["exit_rate=0.25", "leverage_points=4", "entry=close",
+                     "leverage_tiers=5,10", "leverage_weights=0.25,0.75"])
+    assert (p.exit_rate, p.leverage_points, p.entry) == (0.25, 4, "close")
+    assert p.leverage_tiers == (5.0, 10.0) and p.leverage_weights == (0.25, 0.75)
+    for bad, msg in (["exit_rate=abc"], "not a float"), (["nope=1"], "unknown ModelParams field"), \
+                    (["level_noise=0.5"], "out of bounds"), (["exit_rate"], "NAME=VALUE"):
+        with pytest.raises(ValueError, match=msg):
+            params_from(bad)
