@@ -17,9 +17,6 @@ LAZY = {
     ("liqlab/validation/report.py", "liqlab.views.heatmap"): "holoviews, for one view helper",
     ("liqlab/data/load.py", "liqlab.data.exchanges.clients"): "ccxt, only for a store's market ids",
 }
-#: modules that other work in progress (December 2026) still has to tidy; remove each entry
-#: when its function-level imports are gone
-PENDING = {"liqlab/cli/render.py", "liqlab/views/explorer.py"}
 
 
 def _function_level_imports(path: Path, root: Path = ROOT) -> list[tuple[int, str]]:
@@ -68,8 +65,6 @@ def test_own_modules_are_imported_at_module_top():
     stray = []
     for path in sorted(PKG.rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
-        if rel in PENDING:
-            continue
         for line, mod in _function_level_imports(path):
             if not any(rel == f and (mod == m or mod.startswith(m + ".")) for f, m in LAZY):
                 stray.append(f"{rel}:{line} imports {mod} inside a function")
