@@ -6,8 +6,10 @@ Bybit, Hyperliquid) to a local Parquet store that the heatmap, the explorer and 
 """
 # How the code is laid out: each command is a module of this package named in _COMMANDS,
 # defining add_arguments(parser) and run(args) -> int; it is imported only when its command
-# runs, so `liqlab --help` stays fast. Every failure passes through _fail (one error
-# boundary): a short message and a documented exit status; -v shows the traceback.
+# runs, so `liqlab --help` stays fast. A command whose module loads heavy libraries declares
+# its flags in a light module of its own (_FLAGS), so that `liqlab COMMAND --help` and a usage
+# error do not load them. Every failure passes through _fail (one error boundary): a short
+# message and a documented exit status; -v shows the traceback.
 from __future__ import annotations
 
 import argparse
@@ -25,6 +27,15 @@ _COMMANDS = {
     "backtest": ("liqlab.cli.backtest", "run the magnet-zone backtest and write tables and a report"),
     "validate": ("liqlab.cli.validate", "score predicted against realised liquidations"),
     "import-liquidations": ("liqlab.cli.import_liquidations", "import realised liquidations (Tardis-style events, period totals) into the store"),
+}
+
+#: command -> the light module declaring its flags (add_arguments), for a command whose module
+#: is slow to import; that module is imported only once the arguments parse
+_FLAGS = {
+    "render": "liqlab.cli.render_args",
+    "backtest": "liqlab.cli.backtest_args",
+    "validate": "liqlab.cli.validate_args",
+    "import-liquidations": "liqlab.cli.import_liquidations_args",
 }
 
 #: exit statuses of every command
@@ -115,16 +126,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     name = argv[0]
     try:
-        module = importlib.import_module(_COMMANDS[name][0])
+        flags = importlib.import_module(_FLAGS.get(name, _COMMANDS[name][0]))
         cmd = argparse.ArgumentParser(prog=f"liqlab {name}", description=_COMMANDS[name][1],
                                       epilog="exit status: see `liqlab --help`")
-        module.add_arguments(cmd)
+        flags.add_arguments(cmd)
         try:
             args = cmd.parse_args(argv[1:])
         except SystemExit as exc:     # --help (0) or a usage error (2), already printed
             return int(exc.code or 0)
         verbose = verbose or bool(getattr(args, "verbose", False))
-        return int(module.run(args) or 0)
+        return int(importlib.import_module(_COMMANDS[name][0]).run(args) or 0)
     except KeyboardInterrupt:
         print(f"liqlab {name}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

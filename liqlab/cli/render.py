@@ -1,6 +1,7 @@
 """``liqlab render``: write a standalone HTML page (bokeh resources inline, so it opens
 offline) and a PNG (matplotlib, no browser needed) of a window of the embedded real data,
-and print their paths. ``make demo`` runs ``liqlab render --out out``.
+and print their paths. ``make demo`` runs ``liqlab render --out out``. Its flags are declared
+in :mod:`liqlab.cli.render_args`.
 """
 from __future__ import annotations
 
@@ -11,60 +12,19 @@ from pathlib import Path
 import pandas as pd
 
 from liqlab.cli import _options
-
-from liqlab.views.summary import BANDS, levels_summary
+from liqlab.cli.render_args import ALL, DEFAULT_END, DEFAULT_WINDOW, add_arguments
+from liqlab.data.load import candle_samples, load_window
+from liqlab.data.samples import list_samples
+from liqlab.data.windows import WINDOWS
+from liqlab.model.params import ModelParams
+from liqlab.pipeline import estimate_window
+from liqlab.views import heatmap as heat, layout, static
+from liqlab.views.panels import bar_width
+from liqlab.views.scale import ColourScale, colour_range, describe
+from liqlab.views.summary import levels_summary
 
 __all__ = ["add_arguments", "run", "DEFAULT_END", "DEFAULT_WINDOW", "picture", "Picture",
            "standalone_html", "coverage", "suggest"]
-
-#: the default picture: three days up to the end of the 2025-10-10 record liquidation cascade
-DEFAULT_END = "2025-10-11T00:00Z"
-DEFAULT_WINDOW = "3d"
-ALL = "all"
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The command-line flags of ``liqlab render``."""
-    from liqlab.data.windows import WINDOWS
-
-    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="directory to write into (created); the files are named "
-                             "liqlab_<exchange>_<window>_<side>_<end>.{html,png}")
-    parser.add_argument("--window", default=DEFAULT_WINDOW, choices=list(WINDOWS),
-                        help=f"how much history to show (default {DEFAULT_WINDOW})")
-    parser.add_argument("--end", default=None,
-                        help=f"right edge of the window, UTC (default {DEFAULT_END}, just after "
-                             "the 2025-10-10 cascade; with --store, 'latest')")
-    parser.add_argument("--exchange", default="binance",
-                        help="an exchange with embedded candles for the window (binance, bybit, "
-                             f"okx, ...) or '{ALL}' for all of them summed (default binance)")
-    parser.add_argument("--side", default="both", choices=["both", "long", "short"],
-                        help="which positions' liquidation levels to shade (default both)")
-    parser.add_argument("--store", default=None,
-                        help="draw this local store (what liqlab fetch wrote) instead of the "
-                             "embedded data; --end latest ends at its newest candle")
-    parser.add_argument("--symbol", default="BTCUSDT", help="with --store: the symbol (default BTCUSDT)")
-    _options.add_params(parser)
-    parser.add_argument("--bands", default=",".join(f"{b:g}" for b in BANDS), type=_bands,
-                        metavar="PCT[,PCT...]",
-                        help="the bands, percent either side of the last price, whose long and "
-                             f"short liquidations are summed beside the chart (default "
-                             f"{','.join(f'{b:g}' for b in BANDS)})")
-    parser.add_argument("--picture", default=None, type=Path, metavar="FILE.png",
-                        help="write only a small PNG (about 1000 px wide) to this file instead of "
-                             "the HTML page and full-size PNG in --out (`make picture` writes the "
-                             "README's docs/img/heatmap.png this way)")
-
-
-def _bands(text: str) -> tuple[float, ...]:
-    try:
-        out = tuple(float(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        out = ()
-    if not out or any(not 0 < b < 100 for b in out):
-        raise argparse.ArgumentTypeError(f"expected percentages between 0 and 100 separated by "
-                                         f"commas, e.g. 2,5; got {text!r}")
-    return out
 
 
 @dataclass
@@ -86,12 +46,8 @@ class Picture:
     @property
     def inputs(self) -> str:
         """The model's inputs in one line: candles (sample, bar), inflow, open interest."""
-        from liqlab.views.panels import bar_width
-
-        import liqlab
-
         bar = _tf(bar_width(self.candles.index))
-        reg = liqlab.list_samples().set_index("name")["timeframe"]
+        reg = list_samples().set_index("name")["timeframe"]
         names = ", ".join(self.data.samples.values())
         # embedded samples have a bar in the registry; a store's candles are named by theirs
         tfs = sorted({str(reg[n]) for n in self.data.samples.values() if n in reg.index}) or [bar]
@@ -123,8 +79,6 @@ def _tf(step: pd.Timedelta) -> str:
 def coverage(exchange: str) -> pd.DataFrame:
     """The embedded candle samples of ``exchange`` (name, bar, start, end), from the sample
     registry (``liqlab.list_samples()``), newest end first."""
-    from liqlab.data.load import candle_samples
-
     cs = candle_samples()
     return cs[cs["exchange"] == exchange].sort_values("end", ascending=False)
 
@@ -133,8 +87,6 @@ def suggest(exchange: str, window: str) -> str:
     """A ``liqlab render`` command that draws ``exchange`` from the embedded data: the newest
     sample's last bar, with ``window`` when the sample holds it and its warm-up, else the
     longest window that fits."""
-    from liqlab.data.windows import WINDOWS
-
     cov = coverage(exchange)
     if not len(cov):
         return ""
@@ -148,9 +100,6 @@ def suggest(exchange: str, window: str) -> str:
 def _coverage_error(exchange: str, window: str, end) -> ValueError | None:
     """The error for an exchange without embedded candles for the window: which dates the
     embedded samples of that exchange cover and a command that works (None: not that case)."""
-    from liqlab.data.windows import WINDOWS
-    from liqlab.data.load import candle_samples
-
     cov = coverage(exchange)
     try:
         t = pd.Timestamp(end)
@@ -173,10 +122,6 @@ def picture(window: str, end, exchange: str = "binance", params=None, store=None
             symbol: str = "BTCUSDT", side: str = "both") -> Picture:
     """Load the embedded data (or ``store``'s) for the window, estimate it, and cut the heatmap
     to the candles' price range (with room for the levels either side)."""
-    from liqlab.data.load import load_window
-    from liqlab.pipeline import estimate_window
-    from liqlab.views import layout
-
     exchanges = None if exchange == ALL else [exchange]
     try:
         data = load_window(window, end, exchanges, source="samples" if store is None else "store",
@@ -201,7 +146,6 @@ def picture(window: str, end, exchange: str = "binance", params=None, store=None
     title = (f"{who} BTC, {window} to {data.end:%Y-%m-%d %H:%M} UTC, {sides} liquidation levels. "
              f"{where.capitalize()} real candles: {names}; {'; '.join(data.notes + list(filter(None, [result.meta.get('grid_widened')])))}")
     if params is not None:
-        from liqlab.model.params import ModelParams
         base = ModelParams().to_dict()
         changed = {k: v for k, v in params.to_dict().items() if base[k] != v}
         if changed:
@@ -262,8 +206,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     import holoviews as hv
 
-    from liqlab.views import layout
-
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     stem = f"liqlab_{args.exchange}_{args.window}_{args.side}_{pic.data.end:%Y%m%dT%H%M}"
@@ -284,9 +226,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _png(pic: Picture, side: str, summary, head: str, width_in: float = 13.0):
-    from liqlab.views import heatmap as heat, static
-    from liqlab.views.scale import ColourScale, colour_range, describe
-
     values = heat.side_values(pic.heatmap, side)
     scale = ColourScale()
     clim = colour_range(values.values, scale)

@@ -28,8 +28,9 @@ import time
 import holoviews as hv
 import ipywidgets as w
 
-from liqlab.views import heatmap as heat
 from liqlab.data import load as sources
+from liqlab.data.windows import WINDOWS
+from liqlab.views import heatmap as heat
 from liqlab.views import style, widgets
 from liqlab.views.explorer_state import LAYERS, ExplorerState
 
@@ -69,8 +70,6 @@ class Explorer:
     def __init__(self, window: str = "3d", end=None, exchange: str = sources.AGGREGATE,
                  params=None, debounce: float = 0.0, width: int = style.WIDTH, store=None,
                  symbol: str = "BTCUSDT", reload_minutes: int = 5):
-        from liqlab.data.windows import WINDOWS
-
         self.state = st = ExplorerState(window=window, end=end, exchange=exchange, params=params,
                                         store=store, symbol=symbol, width=width)
         st.update(usd_max=st.fitted_usd_max())  # the absolute scale starts fitted to this view

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ColourScale", "colour_range", "describe", "usd", "short_number"]
+__all__ = ["ColourScale", "colour_range", "describe", "usd", "short_number", "BANDS"]
+
+#: default bands of the level summary (:mod:`liqlab.views.summary`), percent either side of the
+#: last price; declared here, in a module that imports only numpy, so that `liqlab render --help`
+#: shows them without loading holoviews
+BANDS: tuple[float, ...] = (2.0, 5.0)
 
 
 @dataclass(frozen=True)

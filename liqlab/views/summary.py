@@ -14,12 +14,9 @@ import xarray as xr
 
 from liqlab.views.heatmap import column_times
 from liqlab.views.profile import profile_table
-from liqlab.views.scale import usd
+from liqlab.views.scale import BANDS, usd
 
 __all__ = ["BANDS", "LevelSummary", "levels_summary"]
-
-#: default bands, percent either side of the last price
-BANDS: tuple[float, ...] = (2.0, 5.0)
 
 
 @dataclass(frozen=True)
