@@ -25,7 +25,8 @@ from liqlab.model.params import ModelParams
 from liqlab.reports import write_table
 from liqlab.validation import against_realised, validate_set
 from liqlab.validation.defaults import (compare_points, current_defaults_label, default_grid,
-                                        grid_periods, one_axis_comparisons, walk_forward_defaults)
+                                        grid_periods, one_axis_comparisons, one_axis_markdown,
+                                        walk_forward_defaults)
 from liqlab.validation.realised import (detect_format, find_inputs, imports, read_tardis,
                                         read_totals)
 from liqlab.validation.report import score_sentences, scores_markdown
@@ -210,6 +211,9 @@ def run(args: argparse.Namespace) -> int:
                                    default_label=current)
         tables["defaults_one_axis_changes"] = one_axis_comparisons(per, current, n_boot=args.n_boot,
                                                                    seed=args.seed)
+        printed.append(f"Defaults search on hyperliquid_daily ({len(grid)} grid points), one axis "
+                       f"changed from the shipped defaults ({current}), paired on the same "
+                       "days:\n" + one_axis_markdown(tables["defaults_one_axis_changes"]))
         tables["defaults_folds"] = wf["folds"]
         tables["defaults_walk_forward_scores"] = wf["stitched_scores"]
         tables["defaults_full_sample"] = wf["full_sample"].reset_index(names="grid_point")

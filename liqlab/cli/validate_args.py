@@ -35,8 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup", default="14D", help="candles used before the realised span (14D)")
     _options.add_params(parser)
     parser.add_argument("--defaults", action="store_true",
-                        help="walk-forward search of inflow mix x leverage mix x side rule on "
-                             "hyperliquid_daily (72 grid points)")
+                        help="walk-forward search of inflow mix x leverage population x side rule "
+                             "on hyperliquid_daily (6 x 6 x 3 grid points)")
     parser.add_argument("--folds", type=int, default=4, help="walk-forward folds for --defaults (4)")
     parser.add_argument("--scheduler", default="inline",
                         help="for --defaults: 'inline' (default), 'local' (2-worker LocalCluster) "

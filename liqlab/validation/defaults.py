@@ -1,4 +1,5 @@
-"""Choose ModelParams defaults by measurement, walk-forward: inflow mix, leverage mix, side rule.
+"""Choose ModelParams defaults by measurement, walk-forward: inflow mix, leverage population,
+side rule.
 
 For every point of a grid the estimator runs once over a validation set (its predictions
 at each period use data up to that period only); then the periods are cut into
@@ -18,44 +19,66 @@ import pandas as pd
 
 from liqlab import stats
 from liqlab.model.params import ModelParams
+from liqlab.reports import interval_text, markdown_table
 from liqlab.stats import WalkForwardResult, spearman
 
 from . import sweeps
 from .scores import score_table
 from .sets import load_set
 
-__all__ = ["LEVERAGE_MIXES", "INFLOW_MIXES", "SIDE_RULES", "default_grid", "grid_periods",
+__all__ = ["AXES", "LEVERAGE_MIXES", "INFLOW_MIXES", "SIDE_RULES", "default_grid", "grid_periods",
            "walk_forward_defaults", "compare_points", "one_axis_comparisons",
-           "current_defaults_label"]
+           "one_axis_markdown", "current_defaults_label"]
 
-#: leverage populations: the v2 continuous mix at three medians, and v1's five fixed tiers
-LEVERAGE_MIXES = {
-    "continuous_default": {"leverage_mode": "continuous", "leverage_median": 15.0},
-    "continuous_low": {"leverage_mode": "continuous", "leverage_median": 7.0},
-    "continuous_high": {"leverage_mode": "continuous", "leverage_median": 30.0},
-    "tiers_v1": {"leverage_mode": "tiers", "leverage_weights": (0.25, 0.30, 0.20, 0.15, 0.10)},
-}
-#: inflow mixes (share of quote volume, share of OI rises); predictions scale linearly with
-#: inflow, so only the ratio of the two matters for rank scores
+#: The three axes of the grid, in the order of a label's parts ("inflow | leverage | side rule").
+AXES = ("inflow", "leverage", "side rule")
+
+#: inflow mixes (new notional per side as a share of the candle's quote volume, plus a share of
+#: the rises in open interest); predictions scale linearly with inflow, so only the ratio of the
+#: two matters for rank scores. Names say the mix in words; they end up in every output table.
 INFLOW_MIXES = {
-    "oi_only": {"inflow_volume_share": 0.0, "inflow_oi_share": 1.0},
-    "vol0.002+oi": {"inflow_volume_share": 0.002, "inflow_oi_share": 1.0},
-    "vol0.005+oi": {"inflow_volume_share": 0.005, "inflow_oi_share": 1.0},
-    "vol0.02+oi": {"inflow_volume_share": 0.02, "inflow_oi_share": 1.0},
-    "vol0.05+oi": {"inflow_volume_share": 0.05, "inflow_oi_share": 1.0},
-    "volume_only": {"inflow_volume_share": 0.02, "inflow_oi_share": 0.0},
+    "OI rises only": {"inflow_volume_share": 0.0, "inflow_oi_share": 1.0},
+    "0.002 x volume + OI rises": {"inflow_volume_share": 0.002, "inflow_oi_share": 1.0},
+    "0.005 x volume + OI rises": {"inflow_volume_share": 0.005, "inflow_oi_share": 1.0},
+    "0.02 x volume + OI rises": {"inflow_volume_share": 0.02, "inflow_oi_share": 1.0},
+    "0.05 x volume + OI rises": {"inflow_volume_share": 0.05, "inflow_oi_share": 1.0},
+    "volume only": {"inflow_volume_share": 0.02, "inflow_oi_share": 0.0},
 }
-SIDE_RULES = ("even", "direction", "funding")
+#: leverage populations of model v2: the continuous lognormal moved one knob at a time (its
+#: median, then its log-space spread sigma) around the shipped 15x / 1.0, and, for comparison,
+#: v1's five fixed tiers under the same v2 model (exits, level noise, lifetimes unchanged).
+#: Every entry sets every leverage field it relies on, so no two give the same population.
+LEVERAGE_MIXES = {
+    "median 15x, sigma 1.0": {"leverage_mode": "continuous", "leverage_median": 15.0,
+                              "leverage_sigma": 1.0},
+    "median 7x, sigma 1.0": {"leverage_mode": "continuous", "leverage_median": 7.0,
+                             "leverage_sigma": 1.0},
+    "median 30x, sigma 1.0": {"leverage_mode": "continuous", "leverage_median": 30.0,
+                              "leverage_sigma": 1.0},
+    "median 15x, sigma 0.5 (narrower)": {"leverage_mode": "continuous", "leverage_median": 15.0,
+                                         "leverage_sigma": 0.5},
+    "median 15x, sigma 1.5 (wider)": {"leverage_mode": "continuous", "leverage_median": 15.0,
+                                      "leverage_sigma": 1.5},
+    "v1 tiers 5/10/25/50/100x at 25/30/20/15/10 %": {
+        "leverage_mode": "tiers", "leverage_tiers": (5.0, 10.0, 25.0, 50.0, 100.0),
+        "leverage_weights": (0.25, 0.30, 0.20, 0.15, 0.10)},
+}
+#: side rules by what they do (ModelParams.side_rule values)
+SIDE_RULES = {
+    "even split": "even",
+    "tilt to candle direction": "direction",
+    "tilt to side paying funding": "funding",
+}
 
 
 def default_grid() -> list[dict]:
-    """Inflow mix x leverage mix x side rule (6 x 4 x 3 = 72 points), each a dict of
-    ModelParams overrides with a readable ``label``."""
+    """Inflow mix x leverage population x side rule (6 x 6 x 3 = 108 points), each a dict of
+    ModelParams overrides with a ``label`` "inflow | leverage | side rule" in words."""
     grid = []
     for iname, inflow in INFLOW_MIXES.items():
         for lname, lev in LEVERAGE_MIXES.items():
-            for rule in SIDE_RULES:
-                grid.append({"label": f"{iname} | {lname} | {rule}", **inflow, **lev,
+            for rname, rule in SIDE_RULES.items():
+                grid.append({"label": " | ".join((iname, lname, rname)), **inflow, **lev,
                              "side_rule": rule})
     return grid
 
@@ -151,22 +174,37 @@ def compare_points(periods: pd.DataFrame, a: str, b: str, *, n_boot: int = 1000,
 def one_axis_comparisons(periods: pd.DataFrame, default_label: str, *, n_boot: int = 1000,
                          seed: int = 0) -> pd.DataFrame:
     """Every grid point that differs from ``default_label`` in exactly one axis (inflow mix,
-    leverage mix or side rule), compared with it (:func:`compare_points`), with Holm-adjusted
-    p-values across all these comparisons (two-sided bootstrap p-values)."""
+    leverage population or side rule, :data:`AXES`), compared with it (:func:`compare_points`),
+    with Holm-adjusted p-values across all these comparisons (two-sided bootstrap p-values).
 
+    Columns: axis, changed_from (the default's value on that axis), changed_to, n,
+    difference (point minus default), lo, hi, p_value, p_holm."""
     base = default_label.split(" | ")
+    if len(base) != len(AXES):
+        raise ValueError(f"default label {default_label!r} is not 'inflow | leverage | side rule'")
     rows = []
     for label in sorted(periods["label"].unique()):
         parts = label.split(" | ")
-        diff = [i for i in range(3) if parts[i] != base[i]]
+        diff = [i for i in range(len(AXES)) if parts[i] != base[i]]
         if len(diff) != 1:
             continue
         r = compare_points(periods, label, default_label, n_boot=n_boot, seed=seed)
-        rows.append({"axis": ("inflow", "leverage", "side_rule")[diff[0]], "changed_to": parts[diff[0]],
+        rows.append({"axis": AXES[diff[0]], "changed_from": base[diff[0]],
+                     "changed_to": parts[diff[0]],
                      **{k: r[k] for k in ("n", "difference", "lo", "hi", "p_value")}})
     out = pd.DataFrame(rows)
     out["p_holm"] = stats.holm(out["p_value"].to_numpy())
     return out.sort_values(["axis", "difference"], ascending=[True, False]).reset_index(drop=True)
+
+
+def one_axis_markdown(table: pd.DataFrame) -> str:
+    """:func:`one_axis_comparisons` as a Markdown table: axis, the shipped value, what it was
+    changed to, the difference in mean Spearman with its 95% interval, Holm-adjusted p."""
+    rows = [[r["axis"], r["changed_from"], r["changed_to"],
+             interval_text(r["difference"], r["lo"], r["hi"], "{:+.3f}"), f"{r['p_holm']:.2f}"]
+            for _, r in table.iterrows()]
+    return markdown_table(["axis", "shipped default", "changed to",
+                           "difference in mean Spearman (95% CI)", "Holm p"], rows)
 
 
 def current_defaults_label(grid: list[dict]) -> str:

@@ -1,10 +1,15 @@
 """Predicted against realised liquidations: periods, baselines and scores by hand, and the
 embedded realised sets end to end."""
+import argparse
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import liqlab
+from liqlab.cli import validate_args
+from liqlab.validation.defaults import INFLOW_MIXES, LEVERAGE_MIXES, SIDE_RULES, default_grid
 from liqlab.validation import (align, calibration_curve, realised_periods, scale_table,
                                score_table, spearman, top_decile_caught)
 
@@ -248,10 +253,8 @@ def _grid_periods():
 
 
 def test_walk_forward_defaults_by_hand():
-    from liqlab.validation.defaults import compare_points, default_grid, walk_forward_defaults
+    from liqlab.validation.defaults import compare_points, walk_forward_defaults
 
-    g = default_grid()
-    assert len(g) == 72 and len({p["label"] for p in g}) == 72
     per = _grid_periods()
     wf = walk_forward_defaults(per, n_folds=3, default_label="bad", n_boot=100)
     f = wf["folds"]
@@ -268,20 +271,108 @@ def test_walk_forward_defaults_by_hand():
         walk_forward_defaults(per[per["period"] < per["period"].iloc[5]], n_folds=3)
 
 
+def _overrides(point):
+    return {k: v for k, v in point.items() if k != "label"}
+
+
+def test_default_grid_varies_the_v2_population_around_the_shipped_defaults():
+    from liqlab.model.estimator import population
+    from liqlab.validation.defaults import (INFLOW_MIXES, LEVERAGE_MIXES, SIDE_RULES,
+                                            current_defaults_label, default_grid)
+
+    g = default_grid()
+    assert len(g) == 6 * 6 * 3 and len({p["label"] for p in g}) == len(g)
+    assert all(len(p["label"].split(" | ")) == 3 for p in g)
+    # the shipped defaults are a point of the grid, and that point changes nothing
+    label = current_defaults_label(g)
+    assert label == "0.05 x volume + OI rises | median 15x, sigma 1.0 | even split"
+    shipped = next(p for p in g if p["label"] == label)
+    assert liqlab.ModelParams().replace(**_overrides(shipped)) == liqlab.ModelParams()
+    # one-axis neighbours of the shipped point: 5 inflow mixes, 5 leverage populations, 2 side
+    # rules, each changing only the fields of its own axis
+    axis_fields = [{"inflow_volume_share", "inflow_oi_share"},
+                   {"leverage_mode", "leverage_median", "leverage_sigma", "leverage_tiers",
+                    "leverage_weights"}, {"side_rule"}]
+    base = label.split(" | ")
+    counts = [0, 0, 0]
+    for p in g:
+        diff = [i for i, (a, b) in enumerate(zip(p["label"].split(" | "), base)) if a != b]
+        if len(diff) != 1:
+            continue
+        counts[diff[0]] += 1
+        full = liqlab.ModelParams().replace(**_overrides(p)).to_dict()
+        changed = {k for k, v in liqlab.ModelParams().to_dict().items() if full[k] != v}
+        assert changed and changed <= axis_fields[diff[0]], (p["label"], changed)
+    assert counts == [5, 5, 2]
+    # the names say the values: inflow shares, median and sigma, the side rule
+    for name, o in INFLOW_MIXES.items():
+        m = re.match(r"([\d.]+) x volume \+ OI rises$", name)
+        if m:
+            assert o == {"inflow_volume_share": float(m[1]), "inflow_oi_share": 1.0}
+    assert INFLOW_MIXES["OI rises only"]["inflow_volume_share"] == 0.0
+    assert INFLOW_MIXES["volume only"]["inflow_oi_share"] == 0.0
+    for name, o in LEVERAGE_MIXES.items():
+        m = re.match(r"median ([\d.]+)x, sigma ([\d.]+)", name)
+        if m:
+            assert (o["leverage_mode"], o["leverage_median"], o["leverage_sigma"]) == \
+                ("continuous", float(m[1]), float(m[2]))
+        else:
+            assert o["leverage_tiers"] == (5.0, 10.0, 25.0, 50.0, 100.0)
+            assert o["leverage_weights"] == (0.25, 0.30, 0.20, 0.15, 0.10)
+    assert SIDE_RULES == {"even split": "even", "tilt to candle direction": "direction",
+                          "tilt to side paying funding": "funding"}
+    # under v2 every leverage population is a different model on Hyperliquid (cap 40x): the
+    # weighted median leverage rises with the named median; sigma 0.5 puts less weight on the
+    # ends (2x and the cap) than 1.0, sigma 1.5 more on 2x; v1's 50x and 100x tiers clip to 40x
+    pops = {n: population(liqlab.ModelParams().replace(**o), "hyperliquid")
+            for n, o in LEVERAGE_MIXES.items()}
+    keys = {n: (tuple(p.leverage.round(6)), tuple(p.weight.round(6))) for n, p in pops.items()}
+    assert len(set(keys.values())) == len(LEVERAGE_MIXES)
+
+    def wmedian(p):
+        o = np.argsort(p.leverage)
+        return p.leverage[o][np.searchsorted(np.cumsum(p.weight[o]), 0.5)]
+
+    assert wmedian(pops["median 7x, sigma 1.0"]) < wmedian(pops["median 15x, sigma 1.0"]) \
+        < wmedian(pops["median 30x, sigma 1.0"])
+    w = {n: p.weight for n, p in pops.items()}
+    assert w["median 15x, sigma 0.5 (narrower)"][[0, -1]].sum() < w["median 15x, sigma 1.0"][[0, -1]].sum()
+    assert w["median 15x, sigma 1.5 (wider)"][0] > w["median 15x, sigma 1.0"][0]
+    v1 = pops["v1 tiers 5/10/25/50/100x at 25/30/20/15/10 %"]
+    assert v1.leverage.tolist() == [5.0, 10.0, 25.0, 40.0, 40.0]
+
+
 def test_one_axis_comparisons_and_current_defaults():
-    from liqlab.validation.defaults import (current_defaults_label, default_grid,
-                                            one_axis_comparisons)
+    from liqlab.validation.defaults import (current_defaults_label, one_axis_comparisons,
+                                            one_axis_markdown)
 
     per = _grid_periods()
+    per = pd.concat([per, per[per["label"] == "bad"].assign(label="two")])
     per["label"] = per["label"].map({"good": "a | x | even", "late": "b | x | even",
-                                     "bad": "a | y | direction"})   # two axes changed: left out
+                                     "bad": "a | y | even",
+                                     "two": "b | y | direction"})   # two axes changed: left out
     t = one_axis_comparisons(per, "a | x | even", n_boot=100)
-    assert t["changed_to"].tolist() == ["b"] and t["axis"].tolist() == ["inflow"]
-    assert t["difference"].iloc[0] < 0 and t["p_holm"].iloc[0] >= t["p_value"].iloc[0]
-    label = current_defaults_label(default_grid())
-    p = liqlab.ModelParams()
-    inflow, lev, rule = label.split(" | ")
-    assert rule == p.side_rule
+    assert t["axis"].tolist() == ["inflow", "leverage"]
+    assert t["changed_from"].tolist() == ["a", "x"] and t["changed_to"].tolist() == ["b", "y"]
+    # by hand: "late" reverses the first 10 of 20 days, sum of squared rank differences
+    # 2 * (9^2 + 7^2 + 5^2 + 3^2 + 1^2) = 330, Spearman 1 - 6 * 330 / (20 * 399) = 1 - 33/133
+    # on every side, against 1 for the default; "bad" ranks every day backwards: -1 - 1 = -2
+    assert t["difference"].tolist() == pytest.approx([-33 / 133, -2.0])
+    assert t["n"].tolist() == [20, 20]
+    # "bad" is below the default in every resample: p = 2 / (100 + 1), the smallest possible,
+    # and Holm over the two comparisons doubles it
+    b = t.set_index("axis").loc["leverage"]
+    assert b["p_value"] == pytest.approx(2 / 101) and b["p_holm"] == pytest.approx(4 / 101)
+    assert (t["p_holm"] >= t["p_value"]).all()
+    md = one_axis_markdown(t).splitlines()
+    assert md[0] == "| axis | shipped default | changed to | difference in mean Spearman (95% CI) | Holm p |"
+    assert md[3] == "| leverage | x | y | -2.000 (-2.000 to -2.000) | 0.04 |"
+    assert md[2].startswith("| inflow | a | b | -0.248 (")
+    with pytest.raises(ValueError, match=re.escape("inflow | leverage | side rule")):
+        one_axis_comparisons(per, "a | x", n_boot=10)
+    label = current_defaults_label([{"label": "x", "side_rule": "direction"},
+                                    {"label": "y", "side_rule": "even", "leverage_median": 15.0}])
+    assert label == "y"
     with pytest.raises(ValueError, match="no grid point"):
         current_defaults_label([{"label": "x", "side_rule": "nonexistent"}])
 
@@ -329,3 +420,14 @@ def test_grid_periods_with_the_path_null():
     # the two points differ in leverage, so their path nulls differ too
     a, b = (per[per["label"] == x].sort_values("period")["null_total"].to_numpy() for x in "ab")
     assert not np.allclose(a, b)
+
+
+def test_validate_help_states_the_grid_it_searches():
+    """`liqlab validate --help` is built without importing the grid (it stays fast), so its
+    "6 x 6 x 3" is checked here against the axes it describes."""
+    parser = argparse.ArgumentParser()
+    validate_args.add_arguments(parser)
+    text = " ".join(parser.format_help().split())
+    dims = tuple(int(x) for x in re.search(r"\((\d+) x (\d+) x (\d+) grid points\)", text).groups())
+    assert dims == (len(INFLOW_MIXES), len(LEVERAGE_MIXES), len(SIDE_RULES))
+    assert np.prod(dims) == len(default_grid())
