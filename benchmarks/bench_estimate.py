@@ -180,7 +180,7 @@ def main() -> None:
         _child(args.child)
         return
     import liqlab
-    from liqlab.model.kernel import run_kernel
+    from liqlab.model.kernel import _make_kernel, run_kernel
     from liqlab.model.estimator import prepare
     print("machine:", machine("numba"))
     candles, oi = bootstrap_year()
@@ -220,6 +220,24 @@ def main() -> None:
           f"interpolated deposits, {len(prep.col_times):,} snapshots, nothing else): "
           f"{t_bare * 1e3:.0f} ms; the full kernel is {t_kernel / t_bare:.1f}x that  "
           f"target <= 3x: {'PASS' if t_kernel <= 3 * t_bare else 'FAIL'}")
+    # how often the kernel's exact shortcut applies: a (candle, side, tier) whose whole candle
+    # falls between two bin centres takes one point deposit instead of P
+    ya = np.ones_like(md.lfac) if md.relative else md.fac
+    yb = md.lfac - 0.5 - g.k0 if md.relative else np.full_like(md.fac, -0.5 - g.k0)
+    umin, umax = cd.ulo.min(axis=1), cd.uhi.max(axis=1)
+    whole = [np.floor(umin * ya[s, t] + yb[s, t]) == np.floor(umax * ya[s, t] + yb[s, t])
+             for s in range(2) for t in range(T)]
+    print(f"  (the kernel's exact shortcut: in {np.mean(whole):.0%} of (candle, side, tier) the "
+          f"whole candle falls between two bin centres and takes one point deposit instead of {P})")
+    every = _make_kernel(False, whole=False)
+    run_kernel(*prep.kernel_args(True), kernel=every)
+    t_every = best_of(lambda: run_kernel(*prep.kernel_args(True), kernel=every)) - t_args
+    print(f"the full kernel without that shortcut (all {2 * P * T} deposits made): "
+          f"{t_every * 1e3:.0f} ms, {t_every / t_bare:.1f}x the minimal kernel")
+    prep_o = prepare(candles, oi, **dict(kw, params=params.replace(close_policy="oldest")))
+    t_old = best_of(lambda: run_kernel(*prep_o.kernel_args(True)), 3) - t_args
+    print(f"kernel with close_policy='oldest' (a queue of every deposit, no shortcut): "
+          f"{t_old * 1e3:.0f} ms")
     prep_c = prepare(candles, oi, **dict(kw, params=params.replace(entry="close")))
     t_close = best_of(lambda: run_kernel(*prep_c.kernel_args(True))) - t_args
     print(f"kernel with entry='close' (1 entry point, {2 * T} deposits per candle): {t_close * 1e3:.0f} ms")

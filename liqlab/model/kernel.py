@@ -22,15 +22,22 @@ inlined into the loop:
 4. :func:`_open`: ``inflow[i] * 2 * share`` USD per side, split over entry points (weights per
    candle) and tiers, each at its exact liquidation price: an entry slice of the candle's
    prices fills the interval of its levels uniformly, a point entry sits at one level, both
-   spread over bin centres by linear interpolation in the grid coordinate. What lands where
-   this candle's sweep already reached is counted as opened *and* swept in this candle;
+   spread over bin centres by linear interpolation in the grid coordinate (closed forms for
+   a slice between two centres and over one centre; a tier whose whole candle falls between
+   two centres takes one point deposit, which is exact because the interpolation is linear
+   there). What lands where this candle's sweep already reached is counted as opened *and*
+   swept in this candle;
 5. :func:`_decay`: tier ``t`` shrinks by ``0.5 ** (days / half_life[t])`` (its own lifetime);
    then :func:`_snapshot` into an output column when ``snap[i] >= 0``.
 
 Conservation, per side: opened = outstanding + swept + exited + closed + decayed
 (:data:`TOTALS`).
 
-Proportional closing and decay cost O(1): the grid of each side and tier is stored in scaled
+Speed: the compiled loop allocates nothing (:func:`run_kernel` allocates the state,
+:class:`KernelState`) and runs without numba's reference counting, which otherwise wraps the
+arrays of the inlined steps in atomic increments and made the deposit loop 4x slower; the
+oldest-first queue is compiled only into the loop of that policy. Proportional closing and
+decay cost O(1): the grid of each side and tier is stored in scaled
 units with a running scale factor (true USD = stored * scale) and a running sum, so shrinking
 a tier multiplies its scale; deposits divide by it; a tier is renormalised only when its
 scale leaves [1e-100, 1e100].
@@ -43,7 +50,7 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-__all__ = ["run_kernel", "KernelCandles", "KernelModel", "POLICIES", "TOTALS", "LONG", "SHORT"]
+__all__ = ["run_kernel", "KernelCandles", "KernelModel", "KernelState", "POLICIES", "TOTALS", "LONG", "SHORT"]
 
 #: closing policies, by name (the kernel takes the code)
 POLICIES = {"proportional": 0, "oldest": 1, "nearest": 2}
@@ -296,107 +303,159 @@ _POINT = 1e-9
 
 
 @nb.njit(cache=True, inline="always")
-def _open(g, scale, gsum, act_lo, act_hi, q_b, q_t, q_k, q_a, tail, track, i, s, side_amt,
-          ulo, uhi, ent_w, fac, lfac, tier_w, relative, k0, nbins, il, ih):
+def _open(g, scale, gsum, act_lo, act_hi, q_b, q_t, q_k, q_a, tail, track, whole, i, s, side_amt,
+          ulo, uhi, ent_w, ya, yb, tier_w, nbins, il, ih):
     """Deposit ``side_amt`` USD on side ``s``; returns (opened, swept now, clipped).
 
     Tier by tier (the tier's scale, bounds and sum stay in registers), entry point by entry
     point. An entry point is a slice of the candle's prices (``ulo``..``uhi``, anchored grid
     coordinates of its edges; equal for a point entry); its levels fill the interval
-    ``[y0, y1]`` in bin-centre units (bin ``j``'s centre at ``j``), uniformly, and each bin
-    gets the interval's average of its linear-interpolation weight (the tent around its
-    centre): ``(T(y1 - j) - T(y0 - j)) / (y1 - y0)`` with ``T`` the tent's integral. A point
-    (``y0 == y1``) is split between the two neighbouring centres with weights ``1 - w``, ``w``.
+    ``[y0, y1] = u * ya + yb`` in bin-centre units (bin ``j``'s centre at ``j``), uniformly,
+    and each bin gets the interval's average of its linear-interpolation weight (the tent
+    around its centre): ``(T(y1 - j) - T(y0 - j)) / (y1 - y0)`` with ``T`` the tent's
+    integral. Three cases, the first two in closed form:
+
+    - no bin centre inside (or a point): the tent is linear there, so the slice weighs like a
+      point at its middle ``y``: bins ``floor(y)`` and ``floor(y) + 1``, ``1 - w`` and ``w``;
+    - one centre ``c`` inside, ``A = c - y0``, ``B = y1 - c``: bins ``c - 1``, ``c``, ``c + 1``
+      get ``A²/2``, ``A + B - A²/2 - B²/2`` and ``B²/2`` over ``A + B``;
+    - wider slices: the tent integral bin by bin.
+
+    What lands where this candle's sweep already reached (long bins >= ``il``, short bins <=
+    ``ih``, empty since the sweep) is taken out again at the end of the tier and counted as
+    opened *and* swept in this candle. With ``track`` (oldest-first closing) each deposit on a
+    bin short of the frontier is also queued.
     """
     T = g.shape[1]
     P = ulo.shape[1]
     opened = 0.0
     now = 0.0
     clipped = 0
+    top = nbins - 1
+    # the candle's lowest and highest entry coordinates and its weighted middle: a tier whose
+    # whole candle falls between two neighbouring bin centres takes one point deposit
+    umin = ulo[i, 0]
+    umax = uhi[i, 0]
+    umid = 0.0
+    for p in range(P):
+        umin = min(umin, ulo[i, p])
+        umax = max(umax, uhi[i, p])
+        umid += ent_w[i, p] * 0.5 * (ulo[i, p] + uhi[i, p])
     for t in range(T):
         mt = side_amt * tier_w[t]
         if mt <= 0.0:
             continue
+        opened += mt
         inv = 1.0 / scale[s, t]
+        a = ya[s, t]
+        b = yb[s, t]
         lo = act_lo[s, t]
         hi = act_hi[s, t]
         dep = 0.0
-        for p in range(P):
-            m = mt * ent_w[i, p]
+        ymin = umin * a + b
+        if whole and not track and P > 1 and math.floor(ymin) == math.floor(umax * a + b):
+            # exact: between two centres the tent is linear, so the slices weigh like one
+            # point at their weighted middle (kept apart under oldest-first closing, whose
+            # queue keeps each slice's deposits in order)
+            m = mt * inv
+            dep = m
+            y = umid * a + b
+            jf = math.floor(y)
+            w = y - jf
+            j = int(jf)
+            if j < 0 or j >= top:
+                clipped += 1
+                j, w = (0, 0.0) if j < 0 else (top - 1, 1.0)
+            m1 = m * w
+            g[s, t, j] += m - m1
+            g[s, t, j + 1] += m1
+            lo = min(lo, j)
+            hi = max(hi, j + 2)
+            P_t = 0
+        else:
+            P_t = P
+        for p in range(P_t):
+            m = mt * ent_w[i, p] * inv      # in the tier's scaled units
             if m <= 0.0:
                 continue
-            opened += m
-            if relative:
-                y0 = ulo[i, p] + lfac[s, t] - 0.5 - k0
-                y1 = uhi[i, p] + lfac[s, t] - 0.5 - k0
-            else:
-                y0 = ulo[i, p] * fac[s, t] - 0.5 - k0
-                y1 = uhi[i, p] * fac[s, t] - 0.5 - k0
-            if y1 - y0 <= _POINT or math.floor(y0) == math.floor(y1):
-                # a point, or an interval between two neighbouring centres (where the tent is
-                # linear, so it weighs exactly like a point at its middle): two bins
+            dep += m
+            y0 = ulo[i, p] * a + b
+            y1 = uhi[i, p] * a + b
+            f0 = math.floor(y0)
+            f1 = math.floor(y1)
+            if f0 == f1 or y1 - y0 <= _POINT:          # two bins, straight-line
                 y = 0.5 * (y0 + y1)
                 jf = math.floor(y)
                 w = y - jf
-                j0 = int(jf)
-                if j0 < 0:
-                    j0 = 0
-                    w = 0.0
+                j = int(jf)
+                if j < 0 or j >= top:
                     clipped += 1
-                elif j0 >= nbins - 1:
-                    j0 = nbins - 2
-                    w = 1.0
-                    clipped += 1
-                j1 = j0 + 1
-                span = 0.0
-            else:
-                w = 0.0
-                j0 = int(math.floor(y0))
-                j1 = int(math.floor(y1)) + 1
-                if j0 < 0 or j1 > nbins - 1:
-                    clipped += 1
-                    j0 = max(j0, 0)
-                    j1 = min(j1, nbins - 1)
-                span = 1.0 / (y1 - y0)
-            if span == 0.0:      # two bins, straight-line (the common case)
+                    j, w = (0, 0.0) if j < 0 else (top - 1, 1.0)
                 m1 = m * w
-                m0 = m - m1
-                if (j0 >= il) if s == LONG else (j0 <= ih):
-                    now += m0
-                elif m0 > 0.0:
-                    v = m0 * inv
-                    g[s, t, j0] += v
-                    dep += v
-                    lo = min(lo, j0)
-                    hi = max(hi, j0 + 1)
-                    if track:
-                        _push(q_b, q_t, q_k, q_a, tail, s, j0, t, i, v)
-                if (j1 >= il) if s == LONG else (j1 <= ih):
-                    now += m1
-                elif m1 > 0.0:
-                    v = m1 * inv
-                    g[s, t, j1] += v
-                    dep += v
-                    lo = min(lo, j1)
-                    hi = max(hi, j1 + 1)
-                    if track:
-                        _push(q_b, q_t, q_k, q_a, tail, s, j1, t, i, v)
+                g[s, t, j] += m - m1
+                g[s, t, j + 1] += m1
+                lo = min(lo, j)
+                hi = max(hi, j + 2)
+                if track:
+                    for jj, v in ((j, m - m1), (j + 1, m1)):
+                        if v > 0.0 and not ((jj >= il) if s == LONG else (jj <= ih)):
+                            _push(q_b, q_t, q_k, q_a, tail, s, jj, t, i, v)
                 continue
+            c = int(f1)
+            if f1 == f0 + 1.0 and c >= 1 and c < top:  # one centre inside: three bins
+                A = f1 - y0
+                B = y1 - f1
+                span = 1.0 / (y1 - y0)
+                wl = 0.5 * A * A * span
+                wr = 0.5 * B * B * span
+                g[s, t, c - 1] += m * wl
+                g[s, t, c] += m * (1.0 - wl - wr)
+                g[s, t, c + 1] += m * wr
+                lo = min(lo, c - 1)
+                hi = max(hi, c + 2)
+                if track:
+                    for jj, v in ((c - 1, m * wl), (c, m * (1.0 - wl - wr)), (c + 1, m * wr)):
+                        if v > 0.0 and not ((jj >= il) if s == LONG else (jj <= ih)):
+                            _push(q_b, q_t, q_k, q_a, tail, s, jj, t, i, v)
+                continue
+            j0 = int(f0)
+            j1 = c + 1
+            if j0 < 0 or j1 > top:
+                clipped += 1
+                j0 = max(j0, 0)
+                j1 = min(j1, top)
+            span = 1.0 / (y1 - y0)
             for j in range(j0, j1 + 1):
-                part = m * (_tent_cdf(y1 - j) - _tent_cdf(y0 - j)) * span
-                if (j >= il) if s == LONG else (j <= ih):
-                    now += part
-                elif part > 0.0:
-                    v = part * inv
-                    g[s, t, j] += v
-                    dep += v
-                    lo = min(lo, j)
-                    hi = max(hi, j + 1)
-                    if track:
-                        _push(q_b, q_t, q_k, q_a, tail, s, j, t, i, v)
+                v = m * (_tent_cdf(y1 - j) - _tent_cdf(y0 - j)) * span
+                g[s, t, j] += v
+                if track and v > 0.0 and not ((j >= il) if s == LONG else (j <= ih)):
+                    _push(q_b, q_t, q_k, q_a, tail, s, j, t, i, v)
+            lo = min(lo, j0)
+            hi = max(hi, j1 + 1)
+        # take back what landed beyond this candle's sweep frontier (swept now)
+        x = 0.0
+        if s == LONG:
+            if hi > il:
+                for j in range(max(il, lo), hi):
+                    x += g[s, t, j]
+                    g[s, t, j] = 0.0
+                if lo >= il:
+                    lo, hi = nbins, 0
+                else:
+                    hi = il
+        else:
+            if lo <= ih:
+                for j in range(lo, min(ih + 1, hi)):
+                    x += g[s, t, j]
+                    g[s, t, j] = 0.0
+                if hi <= ih + 1:
+                    lo, hi = nbins, 0
+                else:
+                    lo = ih + 1
+        now += x * scale[s, t]
         act_lo[s, t] = lo
         act_hi[s, t] = hi
-        gsum[s, t] += dep
+        gsum[s, t] += dep - x
     return opened, now, clipped
 
 
@@ -458,54 +517,109 @@ def _snapshot(g, scale, act_lo, act_hi, group, heat, heat_t, want_tiers, col, nb
 
 
 # ---------------------------------------------------------------------------------------------
-@nb.njit(cache=True)
-def run_kernel(cd, md, heat, heat_t):
+class KernelState(NamedTuple):
+    """The kernel's working arrays, allocated by :func:`run_kernel` (the compiled loop
+    allocates nothing, so it runs without reference counting)."""
+    g: np.ndarray           # [2, T, nbins] outstanding notional per side, tier and bin (scaled)
+    scale: np.ndarray       # [2, T] USD per stored unit
+    gsum: np.ndarray        # [2, T] running sum of g (stored units)
+    act_lo: np.ndarray      # [2, T] int: bins outside [act_lo, act_hi) are empty
+    act_hi: np.ndarray
+    ya: np.ndarray          # [2, T] y = u * ya + yb: an anchored coordinate u in bin-centre units
+    yb: np.ndarray
+    dfac: np.ndarray        # [T] decay factor of the current candle length
+    keep: np.ndarray        # [max zone] exits' keep share, k bins from the frontier
+    liq: np.ndarray         # [max zone] near-miss liquidated share
+    swept: np.ndarray       # [n, 2] outputs
+    exited: np.ndarray      # [n, 2]
+    totals: np.ndarray      # [2, len(TOTALS)]
+    q_b: np.ndarray         # [2, cap] oldest-first deposit queue: bin, tier, candle, amount
+    q_t: np.ndarray
+    q_k: np.ndarray
+    q_a: np.ndarray
+    head: np.ndarray        # [2] queue bounds
+    tail: np.ndarray
+    last_sweep: np.ndarray  # [2, T, nbins] candle that last swept each bin (oldest-first only)
+
+
+def run_kernel(cd: KernelCandles, md: KernelModel, heat: np.ndarray, heat_t: np.ndarray,
+               kernel=None):
     """Run the model over prepared candles ``cd`` (:class:`KernelCandles`) and population
     ``md`` (:class:`KernelModel`). Fills ``heat[2, ncols, nbins]`` (float64) and
     ``heat_t[2, G, ncols, nbins]`` (float32, by display group; pass a 0-column array to skip)
-    completely. Returns (swept[n, 2], exited[n, 2], totals[2, 6], clipped)."""
+    completely. Returns (swept[n, 2], exited[n, 2], totals[2, 6], clipped).
+
+    Two compiled versions of one loop: the oldest-first policy's deposit queue is compiled in
+    only where it is used. ``kernel``: another compiled loop from :func:`_make_kernel` (the
+    benchmark's)."""
+    n, P = cd.ulo.shape
+    T, nbins = md.fac.shape[1], md.nbins
+    track = md.policy == OLDEST
+    cap = 0
+    if track:   # at most floor(y1) - floor(y0) + 2 bins per deposit
+        fmax = 1.0 if md.relative else max(float(md.fac.max()), 1.0)
+        widest = ((cd.uhi - cd.ulo) * fmax).max(axis=1) if n else np.zeros(0)
+        cap = int(T * P * (np.ceil(widest) + 2).sum())
+    zmax = max(int(cd.zone.max()) if n else 0, 1)
+    st = KernelState(
+        g=np.zeros((2, T, nbins)), scale=np.ones((2, T)), gsum=np.zeros((2, T)),
+        act_lo=np.full((2, T), nbins, np.int64), act_hi=np.zeros((2, T), np.int64),
+        ya=np.ones((2, T)) if md.relative else np.array(md.fac, float),
+        yb=(md.lfac - 0.5 - md.k0) if md.relative else np.full((2, T), -0.5 - md.k0),
+        dfac=np.ones(T), keep=np.ones(zmax), liq=np.zeros(zmax),
+        swept=np.zeros((n, 2)), exited=np.zeros((n, 2)), totals=np.zeros((2, len(TOTALS))),
+        q_b=np.zeros((2, cap), np.int32), q_t=np.zeros((2, cap), np.int32),
+        q_k=np.zeros((2, cap), np.int32), q_a=np.zeros((2, cap)),
+        head=np.zeros(2, np.int64), tail=np.zeros(2, np.int64),
+        last_sweep=np.full((2, T, nbins if track else 0), -1, np.int32))
+    clipped = (kernel or _KERNELS[track])(cd, md, heat, heat_t, st)
+    return st.swept, st.exited, st.totals, clipped
+
+
+def _njit_no_refcount(**kw):
+    """``numba.njit`` without reference counting (``_nrt=False``, a long-standing numba option:
+    the loop allocates nothing). Reference counting costs the deposit loop 4x: numba cannot
+    prove the arrays inlined into it stay alive and wraps their uses in atomic
+    increments/decrements. Falls back to plain ``njit`` where the option is gone."""
+    try:
+        return nb.njit(_nrt=False, **kw)
+    except KeyError:   # pragma: no cover - a numba without the option
+        return nb.njit(**kw)
+
+
+def _make_kernel(track: bool, whole: bool = True):
+    """The candle loop, with ``track`` (keep the oldest-first deposit queue) fixed at compile
+    time: a queue that is never used still costs the other policies a fifth of their time.
+    ``whole=False`` turns off the whole-candle shortcut of :func:`_open` (same results; for
+    the benchmark)."""
+
+    @_njit_no_refcount(cache=True)
+    def kernel(cd, md, heat, heat_t, st):
+        return _candle_loop(cd, md, heat, heat_t, st, track, whole)
+
+    return kernel
+
+
+@nb.njit(cache=True, inline="always")
+def _candle_loop(cd, md, heat, heat_t, st, track, whole):
+    """The candle loop (steps 1 to 5 per candle, then the totals); returns ``clipped``."""
     ulo, uhi, ent_w, ul, uh = cd.ulo, cd.uhi, cd.ent_w, cd.ul, cd.uh
     inflow, lshare, close_frac, days, hours, zone, snap = (cd.inflow, cd.lshare, cd.close_frac,
                                                            cd.days, cd.hours, cd.zone, cd.snap)
-    fac, lfac, tier_w, half_life, group = md.fac, md.lfac, md.tier_w, md.half_life, md.group
-    exit_rate, relative, step, k0, nbins, policy = (md.exit_rate, md.relative, md.step, md.k0,
-                                                    md.nbins, md.policy)
+    tier_w, half_life, group = md.tier_w, md.half_life, md.group
+    exit_rate, k0, nbins, policy = md.exit_rate, md.k0, md.nbins, md.policy
     exit_distance, level_noise = md.exit_distance, md.level_noise
+    g, scale, gsum, act_lo, act_hi = st.g, st.scale, st.gsum, st.act_lo, st.act_hi
+    ya, yb, dfac, keep, liq = st.ya, st.yb, st.dfac, st.keep, st.liq
+    swept, exited, totals = st.swept, st.exited, st.totals
+    q_b, q_t, q_k, q_a, head, tail, last_sweep = (st.q_b, st.q_t, st.q_k, st.q_a, st.head,
+                                                  st.tail, st.last_sweep)
     n = ulo.shape[0]
-    T = fac.shape[1]
-    P = ulo.shape[1]
+    T = g.shape[1]
     want_tiers = heat_t.shape[2] > 0
-    g = np.zeros((2, T, nbins))
-    scale = np.ones((2, T))
-    gsum = np.zeros((2, T))
-    act_lo = np.full((2, T), nbins, np.int64)
-    act_hi = np.zeros((2, T), np.int64)
-    swept = np.zeros((n, 2))
-    exited = np.zeros((n, 2))
-    totals = np.zeros((2, len(TOTALS)))
     clipped = 0
-    # oldest-first bookkeeping (allocated only for that policy)
-    track = policy == OLDEST
-    cap = 0
-    if track:   # at most floor(y1) - floor(y0) + 2 bins per deposit
-        fmax = 1.0 if relative else max(fac.max(), 1.0)
-        for i in range(n):
-            widest = 0.0
-            for p in range(P):
-                widest = max(widest, (uhi[i, p] - ulo[i, p]) * fmax)
-            cap += T * P * (int(math.ceil(widest)) + 2)
-    q_b = np.zeros((2, cap), np.int32)
-    q_t = np.zeros((2, cap), np.int32)
-    q_k = np.zeros((2, cap), np.int32)
-    q_a = np.zeros((2, cap))
-    head = np.zeros(2, np.int64)
-    tail = np.zeros(2, np.int64)
-    last_sweep = np.full((2, T, nbins if track else 0), -1, np.int32)
     # per-candle factors, recomputed only when the candle length changes
-    dfac = np.ones(T)
     last_days = -1.0
-    keep = np.ones(max(int(zone.max()) if n else 0, 1))
-    liq = np.zeros(keep.shape[0])
     last_rate = -1.0
     last_zone = -1
 
@@ -548,8 +662,7 @@ def run_kernel(cd, md, heat, heat_t):
                 if side_amt <= 0.0:
                     continue
                 o, now, c = _open(g, scale, gsum, act_lo, act_hi, q_b, q_t, q_k, q_a, tail, track,
-                                  i, s, side_amt, ulo, uhi, ent_w, fac, lfac, tier_w, relative,
-                                  k0, nbins, il, ih)
+                                  whole, i, s, side_amt, ulo, uhi, ent_w, ya, yb, tier_w, nbins, il, ih)
                 totals[s, OPENED] += o
                 swept[i, s] += now
                 clipped += c
@@ -577,4 +690,8 @@ def run_kernel(cd, md, heat, heat_t):
                 a += g[s, t, b]
             out += a * scale[s, t]
         totals[s, OUTSTANDING] = out
-    return swept, exited, totals, clipped
+    return clipped
+
+
+#: the compiled loops, by ``track``
+_KERNELS = {False: _make_kernel(False), True: _make_kernel(True)}

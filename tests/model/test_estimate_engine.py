@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import liqlab
-from liqlab.model.kernel import run_kernel
+from liqlab.model.kernel import _make_kernel, run_kernel
 from liqlab.model.estimator import prepare
 from tests.reference_model import run_reference
 
@@ -115,6 +115,47 @@ def test_three_candles_by_hand():
     assert float(col0.sel(price=109.25)) == pytest.approx(100 * (1 - w))
     assert float(col0.sel(price=109.75)) == pytest.approx(100 * w)
     assert float(col0.sum()) == pytest.approx(100)
+
+
+@pytest.mark.parametrize("policy", ["proportional", "oldest", "nearest"])
+def test_each_deposit_path_equals_reference(policy):
+    """The kernel deposits an entry slice in one of four ways: a whole candle between two bin
+    centres as one point (not under oldest-first closing), a slice between two centres as a
+    point, a slice over one centre on three bins in closed form, a wider slice by the tent
+    integral. One 10x tier, range entries in 4 slices, absolute 1 USD bins: candle widths of
+    0.3, 3 and 30 USD give each case (checked here from the slice coordinates), and every
+    output equals the reference."""
+    candles = _frame([(1000.0, 1000.3, 1000.0, 1000.2, 1), (1000.2, 1003.0, 1000.0, 1001.0, 1),
+                      (1001.0, 1030.0, 1000.0, 1020.0, 1), (1020.0, 1020.1, 1019.9, 1020.0, 1)])
+    params = liqlab.ModelParams(inflow_volume_share=1.0, leverage_mode="tiers", leverage_tiers=(10.0,),
+                                leverage_weights=(1.0,), size_points=1, entry="range",
+                                uniform_points=4, entry_body_share=0.5, exit_rate=0.0,
+                                level_noise=0.0, bin_mode="absolute", bin_usd=1.0,
+                                close_policy=policy, decay_half_life_days=0.0, grid_range=0.0)
+    prep = prepare(candles, None, params, step="1h")
+    cd, md, _, _ = prep.kernel_args(False)
+    y0 = cd.ulo * md.fac[0, 0] - 0.5 - md.k0     # the long tier's levels, bin-centre units [n, P]
+    y1 = cd.uhi * md.fac[0, 0] - 0.5 - md.k0
+    crossings = np.floor(y1) - np.floor(y0)
+    whole = np.floor(y0.min(axis=1)) == np.floor(y1.max(axis=1))
+    assert whole[0].all() and not whole[1:3].any()
+    assert (crossings[1] == 1).any() and (crossings[2] > 1).all()
+    _compare(prep)
+
+
+def test_whole_candle_shortcut_changes_nothing_on_real_1m_candles():
+    """Binance BTCUSDT 1m, one day (2023-08-17), defaults (4 range slices): most candles fall
+    between two bin centres whole and take the one-point shortcut; the loop compiled without it
+    deposits every slice and must give the same outputs."""
+    c = liqlab.load_sample("binance_btcusdt_1m").loc["2023-08-17"]
+    prep = prepare(c, None, liqlab.ModelParams(), step="1h")
+    cd, md, _, _ = prep.kernel_args(False)
+    lo = np.floor(cd.ulo.min(axis=1) + md.lfac[0, 0] - 0.5)
+    assert np.mean(lo == np.floor(cd.uhi.max(axis=1) + md.lfac[0, 0] - 0.5)) > 0.5
+    a = run_kernel(*prep.kernel_args(True))
+    b = run_kernel(*prep.kernel_args(True), kernel=_make_kernel(False, whole=False))
+    for x, y in zip(a[:3], b[:3]):
+        np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-9 * float(np.abs(a[2]).max()))
 
 
 def test_renormalisation_keeps_kernel_equal_to_reference():
