@@ -247,7 +247,7 @@ def main() -> None:
     print(f"1 week of 1m ({len(week):,} candles) re-estimate warm: {t_week * 1e3:.1f} ms  "
           f"target <= 50 ms: {'PASS' if t_week <= 0.05 else 'FAIL'}")
     if not args.quick:
-        sys.path.insert(0, str(ROOT / "tests"))
+        sys.path.insert(0, str(ROOT))
         from tests.reference_model import run_reference
         m = 1000
         sl = prepare(candles.iloc[:m], oi, params, max_columns=COLS, step=step, grid=prep.grid)

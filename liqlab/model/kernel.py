@@ -298,6 +298,19 @@ def _tent_cdf(d):
     return 1.0
 
 
+@nb.njit(cache=True, inline="always")
+def _point(y, top):
+    """A point at ``y`` (bin-centre units) by linear interpolation: (bin ``j``, weight ``w``
+    of bin ``j + 1``, clipped 0/1); outside ``[0, top]`` it goes to the end bin."""
+    jf = math.floor(y)
+    j = int(jf)
+    if j < 0:
+        return 0, 0.0, 1
+    if j >= top:
+        return top - 1, 1.0, 1
+    return j, y - jf, 0
+
+
 #: a level interval narrower than this (in bins) is deposited as a point
 _POINT = 1e-9
 
@@ -352,45 +365,27 @@ def _open(g, scale, gsum, act_lo, act_hi, q_b, q_t, q_k, q_a, tail, track, whole
         lo = act_lo[s, t]
         hi = act_hi[s, t]
         dep = 0.0
-        ymin = umin * a + b
-        if whole and not track and P > 1 and math.floor(ymin) == math.floor(umax * a + b):
-            # exact: between two centres the tent is linear, so the slices weigh like one
-            # point at their weighted middle (kept apart under oldest-first closing, whose
-            # queue keeps each slice's deposits in order)
-            m = mt * inv
-            dep = m
-            y = umid * a + b
-            jf = math.floor(y)
-            w = y - jf
-            j = int(jf)
-            if j < 0 or j >= top:
-                clipped += 1
-                j, w = (0, 0.0) if j < 0 else (top - 1, 1.0)
-            m1 = m * w
-            g[s, t, j] += m - m1
-            g[s, t, j + 1] += m1
-            lo = min(lo, j)
-            hi = max(hi, j + 2)
-            P_t = 0
-        else:
-            P_t = P
-        for p in range(P_t):
-            m = mt * ent_w[i, p] * inv      # in the tier's scaled units
-            if m <= 0.0:
-                continue
+        # exact: a tier whose whole candle falls between two centres (where the tent is
+        # linear) takes its slices as one point at their weighted middle; not under
+        # oldest-first closing, whose queue keeps each slice's deposits in order
+        whole_t = (whole and not track and P > 1
+                   and math.floor(umin * a + b) == math.floor(umax * a + b))
+        for p in range(1 if whole_t else P):
+            if whole_t:
+                m = mt * inv
+                y0 = y1 = umid * a + b
+            else:
+                m = mt * ent_w[i, p] * inv      # in the tier's scaled units
+                if m <= 0.0:
+                    continue
+                y0 = ulo[i, p] * a + b
+                y1 = uhi[i, p] * a + b
             dep += m
-            y0 = ulo[i, p] * a + b
-            y1 = uhi[i, p] * a + b
             f0 = math.floor(y0)
             f1 = math.floor(y1)
             if f0 == f1 or y1 - y0 <= _POINT:          # two bins, straight-line
-                y = 0.5 * (y0 + y1)
-                jf = math.floor(y)
-                w = y - jf
-                j = int(jf)
-                if j < 0 or j >= top:
-                    clipped += 1
-                    j, w = (0, 0.0) if j < 0 else (top - 1, 1.0)
+                j, w, cl = _point(0.5 * (y0 + y1), top)
+                clipped += cl
                 m1 = m * w
                 g[s, t, j] += m - m1
                 g[s, t, j + 1] += m1
