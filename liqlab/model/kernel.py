@@ -100,6 +100,19 @@ class KernelModel(NamedTuple):
 # ---------------------------------------------------------------------------------------------
 # steps (inlined into the candle loop)
 @nb.njit(cache=True, inline="always")
+def _clear(g, last_sweep, mark, i, s, t, lo, hi):
+    """Empty bins ``lo..hi-1`` of side ``s``, tier ``t`` (with ``mark``, record candle ``i`` as
+    their last sweep); returns what they held, in stored units."""
+    a = 0.0
+    for b in range(lo, hi):
+        a += g[s, t, b]
+        g[s, t, b] = 0.0
+        if mark:
+            last_sweep[s, t, b] = i
+    return a
+
+
+@nb.njit(cache=True, inline="always")
 def _sweep(g, scale, gsum, act_lo, act_hi, last_sweep, track, i, il, ih, nbins):
     """Zero long bins >= il and short bins <= ih; returns the USD swept per side."""
     T = g.shape[1]
@@ -109,13 +122,8 @@ def _sweep(g, scale, gsum, act_lo, act_hi, last_sweep, track, i, il, ih, nbins):
         lo = act_lo[LONG, t]
         hi = act_hi[LONG, t]
         if hi > il and lo < hi:
-            a = 0.0
             start = max(il, lo)
-            for b in range(start, hi):
-                a += g[LONG, t, b]
-                g[LONG, t, b] = 0.0
-                if track:
-                    last_sweep[LONG, t, b] = i
+            a = _clear(g, last_sweep, track, i, LONG, t, start, hi)
             gsum[LONG, t] -= a
             out_l += a * scale[LONG, t]
             if start <= lo:
@@ -126,13 +134,8 @@ def _sweep(g, scale, gsum, act_lo, act_hi, last_sweep, track, i, il, ih, nbins):
         lo = act_lo[SHORT, t]
         hi = act_hi[SHORT, t]
         if lo <= ih and lo < hi:
-            a = 0.0
             stop = min(ih + 1, hi)
-            for b in range(lo, stop):
-                a += g[SHORT, t, b]
-                g[SHORT, t, b] = 0.0
-                if track:
-                    last_sweep[SHORT, t, b] = i
+            a = _clear(g, last_sweep, track, i, SHORT, t, lo, stop)
             gsum[SHORT, t] -= a
             out_s += a * scale[SHORT, t]
             if stop >= hi:
@@ -156,6 +159,25 @@ def _near_factors(keep, liq, rate_h, zone, reach, noise):
 
 
 @nb.njit(cache=True, inline="always")
+def _near_tier(g, gsum, keep, liq, s, t, lo, hi, first, direction):
+    """Bins ``lo..hi-1`` of side ``s``, tier ``t``; bin ``b`` is number
+    ``(b - first) * direction`` from the frontier (0-based). Returns (liquidated, exited) in
+    the tier's stored units."""
+    a = 0.0
+    e = 0.0
+    for b in range(lo, hi):
+        k = (b - first) * direction
+        x = g[s, t, b]
+        q = x * liq[k]
+        y = (x - q) * keep[k]
+        a += q
+        e += x - q - y
+        g[s, t, b] = y
+    gsum[s, t] -= a + e
+    return a, e
+
+
+@nb.njit(cache=True, inline="always")
 def _near(g, scale, gsum, act_lo, act_hi, keep, liq, zone, il, ih):
     """The ``zone`` bins nearest the frontier: a share ``liq`` is liquidated, then a share
     ``1 - keep`` of the rest exits. Returns USD (swept long, swept short, exited long,
@@ -166,34 +188,13 @@ def _near(g, scale, gsum, act_lo, act_hi, keep, liq, zone, il, ih):
     ex_l = 0.0
     ex_s = 0.0
     for t in range(T):
-        # longs: bins il-1 (k=1) down to il-zone (k=zone)
-        lo = max(act_lo[LONG, t], il - zone)
-        hi = min(act_hi[LONG, t], il)
-        a = 0.0
-        e = 0.0
-        for b in range(lo, hi):
-            x = g[LONG, t, b]
-            q = x * liq[il - b - 1]
-            y = (x - q) * keep[il - b - 1]
-            a += q
-            e += x - q - y
-            g[LONG, t, b] = y
-        gsum[LONG, t] -= a + e
+        # longs: bins il-1 (k=1) down to il-zone (k=zone); shorts: ih+1 (k=1) up to ih+zone
+        a, e = _near_tier(g, gsum, keep, liq, LONG, t, max(act_lo[LONG, t], il - zone),
+                          min(act_hi[LONG, t], il), il - 1, -1)
         sw_l += a * scale[LONG, t]
         ex_l += e * scale[LONG, t]
-        # shorts: bins ih+1 (k=1) up to ih+zone (k=zone)
-        lo = max(act_lo[SHORT, t], ih + 1)
-        hi = min(act_hi[SHORT, t], ih + zone + 1)
-        a = 0.0
-        e = 0.0
-        for b in range(lo, hi):
-            x = g[SHORT, t, b]
-            q = x * liq[b - ih - 1]
-            y = (x - q) * keep[b - ih - 1]
-            a += q
-            e += x - q - y
-            g[SHORT, t, b] = y
-        gsum[SHORT, t] -= a + e
+        a, e = _near_tier(g, gsum, keep, liq, SHORT, t, max(act_lo[SHORT, t], ih + 1),
+                          min(act_hi[SHORT, t], ih + zone + 1), ih + 1, 1)
         sw_s += a * scale[SHORT, t]
         ex_s += e * scale[SHORT, t]
     return sw_l, sw_s, ex_l, ex_s
