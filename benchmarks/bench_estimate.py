@@ -180,7 +180,7 @@ def main() -> None:
         _child(args.child)
         return
     import liqlab
-    from liqlab.model.kernel import _make_kernel, run_kernel
+    from liqlab.model.kernel import _make_kernel, level_coords, run_kernel
     from liqlab.model.estimator import prepare
     print("machine:", machine("numba"))
     candles, oi = bootstrap_year()
@@ -222,8 +222,7 @@ def main() -> None:
           f"target <= 3x: {'PASS' if t_kernel <= 3 * t_bare else 'FAIL'}")
     # how often the kernel's exact shortcut applies: a (candle, side, tier) whose whole candle
     # falls between two bin centres takes one point deposit instead of P
-    ya = np.ones_like(md.lfac) if md.relative else md.fac
-    yb = md.lfac - 0.5 - g.k0 if md.relative else np.full_like(md.fac, -0.5 - g.k0)
+    ya, yb = level_coords(md)
     umin, umax = cd.ulo.min(axis=1), cd.uhi.max(axis=1)
     whole = [np.floor(umin * ya[s, t] + yb[s, t]) == np.floor(umax * ya[s, t] + yb[s, t])
              for s in range(2) for t in range(T)]

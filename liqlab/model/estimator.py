@@ -176,7 +176,7 @@ class Prepared:
         md = KernelModel(fac=pop.fac, lfac=np.ascontiguousarray(lfac), tier_w=pop.weight,
                          half_life=pop.half_life, group=pop.group, exit_rate=float(self.exit_rate),
                          exit_distance=float(self.exit_distance), level_noise=float(self.level_noise),
-                         relative=bool(g.relative), step=float(g.step), k0=int(g.k0), nbins=int(g.n),
+                         relative=bool(g.relative), k0=int(g.k0), nbins=int(g.n),
                          policy=int(self.policy))
         return cd, md, heat, heat_t
 

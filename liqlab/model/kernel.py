@@ -50,7 +50,7 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-__all__ = ["run_kernel", "KernelCandles", "KernelModel", "KernelState", "POLICIES", "TOTALS", "LONG", "SHORT"]
+__all__ = ["run_kernel", "level_coords", "KernelCandles", "KernelModel", "KernelState", "POLICIES", "TOTALS", "LONG", "SHORT"]
 
 #: closing policies, by name (the kernel takes the code)
 POLICIES = {"proportional": 0, "oldest": 1, "nearest": 2}
@@ -91,7 +91,6 @@ class KernelModel(NamedTuple):
     exit_distance: float    # share of price: the reach of exits and of the level noise
     level_noise: float      # share of price: Laplace scale of effective liquidation prices
     relative: bool
-    step: float
     k0: int
     nbins: int
     policy: int
@@ -278,7 +277,11 @@ def _close_oldest(g, scale, gsum, q_b, q_t, q_k, q_a, head, tail, last_sweep, s,
 
 
 @nb.njit(cache=True, inline="always")
-def _push(q_b, q_t, q_k, q_a, tail, s, b, t, i, v):
+def _queue(q_b, q_t, q_k, q_a, tail, s, b, t, i, v, il, ih):
+    """Queue a deposit of ``v`` (stored units) on bin ``b`` of side ``s``, tier ``t``, candle
+    ``i`` (oldest-first closing), unless it is empty or beyond this candle's sweep frontier."""
+    if v <= 0.0 or ((b >= il) if s == LONG else (b <= ih)):
+        return
     e = tail[s]
     q_b[s, e] = b
     q_t[s, e] = t
@@ -317,8 +320,22 @@ _POINT = 1e-9
 
 
 @nb.njit(cache=True, inline="always")
+def _candle_span(ulo, uhi, ent_w, i):
+    """The candle's lowest and highest entry coordinates and the weighted middle of its entry
+    slices (for the whole-candle shortcut of :func:`_open`)."""
+    umin = ulo[i, 0]
+    umax = uhi[i, 0]
+    umid = 0.0
+    for p in range(ulo.shape[1]):
+        umin = min(umin, ulo[i, p])
+        umax = max(umax, uhi[i, p])
+        umid += ent_w[i, p] * 0.5 * (ulo[i, p] + uhi[i, p])
+    return umin, umax, umid
+
+
+@nb.njit(cache=True, inline="always")
 def _open(g, scale, gsum, act_lo, act_hi, q_b, q_t, q_k, q_a, tail, track, whole, i, s, side_amt,
-          ulo, uhi, ent_w, ya, yb, tier_w, nbins, il, ih):
+          ulo, uhi, ent_w, span3, ya, yb, tier_w, nbins, il, ih):
     """Deposit ``side_amt`` USD on side ``s``; returns (opened, swept now, clipped).
 
     Tier by tier (the tier's scale, bounds and sum stay in registers), entry point by entry
@@ -346,15 +363,7 @@ def _open(g, scale, gsum, act_lo, act_hi, q_b, q_t, q_k, q_a, tail, track, whole
     now = 0.0
     clipped = 0
     top = nbins - 1
-    # the candle's lowest and highest entry coordinates and its weighted middle: a tier whose
-    # whole candle falls between two neighbouring bin centres takes one point deposit
-    umin = ulo[i, 0]
-    umax = uhi[i, 0]
-    umid = 0.0
-    for p in range(P):
-        umin = min(umin, ulo[i, p])
-        umax = max(umax, uhi[i, p])
-        umid += ent_w[i, p] * 0.5 * (ulo[i, p] + uhi[i, p])
+    umin, umax, umid = span3
     for t in range(T):
         mt = side_amt * tier_w[t]
         if mt <= 0.0:
@@ -393,9 +402,8 @@ def _open(g, scale, gsum, act_lo, act_hi, q_b, q_t, q_k, q_a, tail, track, whole
                 lo = min(lo, j)
                 hi = max(hi, j + 2)
                 if track:
-                    for jj, v in ((j, m - m1), (j + 1, m1)):
-                        if v > 0.0 and not ((jj >= il) if s == LONG else (jj <= ih)):
-                            _push(q_b, q_t, q_k, q_a, tail, s, jj, t, i, v)
+                    _queue(q_b, q_t, q_k, q_a, tail, s, j, t, i, m - m1, il, ih)
+                    _queue(q_b, q_t, q_k, q_a, tail, s, j + 1, t, i, m1, il, ih)
                 continue
             c = int(f1)
             if f1 == f0 + 1.0 and c >= 1 and c < top:  # one centre inside: three bins
@@ -410,9 +418,9 @@ def _open(g, scale, gsum, act_lo, act_hi, q_b, q_t, q_k, q_a, tail, track, whole
                 lo = min(lo, c - 1)
                 hi = max(hi, c + 2)
                 if track:
-                    for jj, v in ((c - 1, m * wl), (c, m * (1.0 - wl - wr)), (c + 1, m * wr)):
-                        if v > 0.0 and not ((jj >= il) if s == LONG else (jj <= ih)):
-                            _push(q_b, q_t, q_k, q_a, tail, s, jj, t, i, v)
+                    _queue(q_b, q_t, q_k, q_a, tail, s, c - 1, t, i, m * wl, il, ih)
+                    _queue(q_b, q_t, q_k, q_a, tail, s, c, t, i, m * (1.0 - wl - wr), il, ih)
+                    _queue(q_b, q_t, q_k, q_a, tail, s, c + 1, t, i, m * wr, il, ih)
                 continue
             j0 = int(f0)
             j1 = c + 1
@@ -424,8 +432,8 @@ def _open(g, scale, gsum, act_lo, act_hi, q_b, q_t, q_k, q_a, tail, track, whole
             for j in range(j0, j1 + 1):
                 v = m * (_tent_cdf(y1 - j) - _tent_cdf(y0 - j)) * span
                 g[s, t, j] += v
-                if track and v > 0.0 and not ((j >= il) if s == LONG else (j <= ih)):
-                    _push(q_b, q_t, q_k, q_a, tail, s, j, t, i, v)
+                if track:
+                    _queue(q_b, q_t, q_k, q_a, tail, s, j, t, i, v, il, ih)
             lo = min(lo, j0)
             hi = max(hi, j1 + 1)
         # take back what landed beyond this candle's sweep frontier (swept now)
@@ -538,6 +546,15 @@ class KernelState(NamedTuple):
     last_sweep: np.ndarray  # [2, T, nbins] candle that last swept each bin (oldest-first only)
 
 
+def level_coords(md: KernelModel) -> tuple[np.ndarray, np.ndarray]:
+    """``(ya, yb)`` [2, T]: an entry at anchored grid coordinate ``u`` has its tier's level at
+    ``u * ya + yb`` in bin-centre units (bin ``j``'s centre at ``j``)."""
+    T = md.fac.shape[1]
+    if md.relative:
+        return np.ones((2, T)), md.lfac - 0.5 - md.k0
+    return np.array(md.fac, float), np.full((2, T), -0.5 - md.k0)
+
+
 def run_kernel(cd: KernelCandles, md: KernelModel, heat: np.ndarray, heat_t: np.ndarray,
                kernel=None):
     """Run the model over prepared candles ``cd`` (:class:`KernelCandles`) and population
@@ -557,11 +574,11 @@ def run_kernel(cd: KernelCandles, md: KernelModel, heat: np.ndarray, heat_t: np.
         widest = ((cd.uhi - cd.ulo) * fmax).max(axis=1) if n else np.zeros(0)
         cap = int(T * P * (np.ceil(widest) + 2).sum())
     zmax = max(int(cd.zone.max()) if n else 0, 1)
+    ya, yb = level_coords(md)
     st = KernelState(
         g=np.zeros((2, T, nbins)), scale=np.ones((2, T)), gsum=np.zeros((2, T)),
         act_lo=np.full((2, T), nbins, np.int64), act_hi=np.zeros((2, T), np.int64),
-        ya=np.ones((2, T)) if md.relative else np.array(md.fac, float),
-        yb=(md.lfac - 0.5 - md.k0) if md.relative else np.full((2, T), -0.5 - md.k0),
+        ya=ya, yb=yb,
         dfac=np.ones(T), keep=np.ones(zmax), liq=np.zeros(zmax),
         swept=np.zeros((n, 2)), exited=np.zeros((n, 2)), totals=np.zeros((2, len(TOTALS))),
         q_b=np.zeros((2, cap), np.int32), q_t=np.zeros((2, cap), np.int32),
@@ -653,12 +670,14 @@ def _candle_loop(cd, md, heat, heat_t, st, track, whole):
         # 4. open
         amt = inflow[i]
         if amt > 0.0:
+            span3 = _candle_span(ulo, uhi, ent_w, i)
             for s in range(2):
                 side_amt = amt * 2.0 * (lshare[i] if s == LONG else 1.0 - lshare[i])
                 if side_amt <= 0.0:
                     continue
                 o, now, c = _open(g, scale, gsum, act_lo, act_hi, q_b, q_t, q_k, q_a, tail, track,
-                                  whole, i, s, side_amt, ulo, uhi, ent_w, ya, yb, tier_w, nbins, il, ih)
+                                  whole, i, s, side_amt, ulo, uhi, ent_w, span3, ya, yb, tier_w,
+                                  nbins, il, ih)
                 totals[s, OPENED] += o
                 swept[i, s] += now
                 clipped += c

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import liqlab
-from liqlab.model.kernel import _make_kernel, run_kernel
+from liqlab.model.kernel import _make_kernel, level_coords, run_kernel
 from liqlab.model.estimator import prepare
 from tests.reference_model import run_reference
 
@@ -134,8 +134,9 @@ def test_each_deposit_path_equals_reference(policy):
                                 close_policy=policy, decay_half_life_days=0.0, grid_range=0.0)
     prep = prepare(candles, None, params, step="1h")
     cd, md, _, _ = prep.kernel_args(False)
-    y0 = cd.ulo * md.fac[0, 0] - 0.5 - md.k0     # the long tier's levels, bin-centre units [n, P]
-    y1 = cd.uhi * md.fac[0, 0] - 0.5 - md.k0
+    ya, yb = level_coords(md)
+    y0 = cd.ulo * ya[0, 0] + yb[0, 0]       # the long tier's levels, bin-centre units [n, P]
+    y1 = cd.uhi * ya[0, 0] + yb[0, 0]
     crossings = np.floor(y1) - np.floor(y0)
     whole = np.floor(y0.min(axis=1)) == np.floor(y1.max(axis=1))
     assert whole[0].all() and not whole[1:3].any()
@@ -150,8 +151,9 @@ def test_whole_candle_shortcut_changes_nothing_on_real_1m_candles():
     c = liqlab.load_sample("binance_btcusdt_1m").loc["2023-08-17"]
     prep = prepare(c, None, liqlab.ModelParams(), step="1h")
     cd, md, _, _ = prep.kernel_args(False)
-    lo = np.floor(cd.ulo.min(axis=1) + md.lfac[0, 0] - 0.5)
-    assert np.mean(lo == np.floor(cd.uhi.max(axis=1) + md.lfac[0, 0] - 0.5)) > 0.5
+    ya, yb = level_coords(md)
+    lo = np.floor(cd.ulo.min(axis=1) * ya[0, 0] + yb[0, 0])
+    assert np.mean(lo == np.floor(cd.uhi.max(axis=1) * ya[0, 0] + yb[0, 0])) > 0.5
     a = run_kernel(*prep.kernel_args(True))
     b = run_kernel(*prep.kernel_args(True), kernel=_make_kernel(False, whole=False))
     for x, y in zip(a[:3], b[:3]):
